@@ -1,0 +1,59 @@
+import ClinicFlowStore
+import Foundation
+import Logging
+
+/// What a job handler gets: the job, a logger carrying the job's ids, and the stores it may write to.
+public struct JobContext: Sendable {
+    public let job: LeasedJob
+    public let logger: Logger
+    public let queue: JobQueue
+    public let events: EventStore
+
+    public var store: Store { queue.store }
+}
+
+public typealias JobHandler = @Sendable (JobContext) async throws -> Void
+
+/// Thrown by a handler when retrying cannot help (a payload that will never parse, a deleted
+/// record): the job goes to the dead-letter queue at once instead of using up its attempts.
+public struct PermanentJobError: Error, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+/// Job kinds and the code that runs them.
+public struct JobRegistry: Sendable {
+    private var handlers: [String: JobHandler] = [:]
+
+    public init() {}
+
+    public var kinds: [String] { handlers.keys.sorted() }
+
+    public mutating func register(_ kind: String, handler: @escaping JobHandler) {
+        precondition(handlers[kind] == nil, "job kind \(kind) registered twice")
+        handlers[kind] = handler
+    }
+
+    /// Registers a handler whose JSON payload is decoded to `Payload`; a payload that does not
+    /// decode is a permanent failure.
+    public mutating func register<Payload: Decodable & Sendable>(
+        _ kind: String,
+        payload: Payload.Type,
+        handler: @escaping @Sendable (Payload, JobContext) async throws -> Void
+    ) {
+        register(kind) { context in
+            let decoded: Payload
+            do {
+                decoded = try context.job.decodePayload(as: Payload.self)
+            } catch {
+                throw PermanentJobError("payload of \(kind) does not decode as \(Payload.self): \(error)")
+            }
+            try await handler(decoded, context)
+        }
+    }
+
+    func handler(for kind: String) -> JobHandler? {
+        handlers[kind]
+    }
+}

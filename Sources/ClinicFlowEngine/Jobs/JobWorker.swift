@@ -1,0 +1,165 @@
+import ClinicFlowDomain
+import ClinicFlowStore
+import Foundation
+import Logging
+import Synchronization
+
+/// Leases jobs from the queue and runs them with bounded concurrency, until stopped.
+///
+/// Delivery is at least once: a job runs again if its worker dies before recording the outcome,
+/// so handlers make their writes idempotent (event idempotency keys, upserts).
+public final class JobWorker: Sendable {
+    public let configuration: WorkerConfiguration
+    let queue: JobQueue
+    let events: EventStore
+    let registry: JobRegistry
+    let observer: any JobObserver
+    let logger: Logger
+    let random: @Sendable () -> Double
+    private let doorbell = Doorbell()
+    private let state = Mutex(State())
+    private let wakePending = Atomic<Bool>(false)
+
+    private struct State {
+        var stopping = false
+        var inFlight = 0
+    }
+
+    public init(
+        queue: JobQueue,
+        events: EventStore,
+        registry: JobRegistry,
+        configuration: WorkerConfiguration = .init(),
+        observer: any JobObserver = NoJobObserver(),
+        logger: Logger = Logger(label: "clinicflow.worker"),
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.queue = queue
+        self.events = events
+        self.registry = registry
+        self.configuration = configuration
+        self.observer = observer
+        var logger = logger
+        logger[metadataKey: "worker_id"] = .string(configuration.workerID)
+        self.logger = logger
+        self.random = random
+    }
+
+    /// Runs until `stop()`; then waits up to the shutdown grace for running jobs and hands the rest back.
+    public func run() async {
+        logger.info("worker started", metadata: ["concurrency": "\(configuration.concurrency)"])
+        await withDiscardingTaskGroup { group in
+            var lastSweep = ContinuousClock.now - .seconds(3600)
+            // Expired leases are looked for a few times per lease, so a crashed worker's jobs wait
+            // at most about a lease and a quarter before running again.
+            let sweepInterval = Duration.seconds(min(configuration.leaseDuration / 4, 15))
+            while !isStopping {
+                if ContinuousClock.now - lastSweep > sweepInterval {
+                    await sweepExpiredLeases()
+                    lastSweep = .now
+                }
+                let free = configuration.concurrency - state.withLock { $0.inFlight }
+                var leased: [LeasedJob] = []
+                if free > 0 {
+                    do {
+                        leased = try await queue.lease(
+                            limit: free, for: configuration.leaseDuration,
+                            workerID: configuration.workerID, queues: configuration.queues
+                        )
+                    } catch {
+                        logger.error("could not lease jobs; retrying", metadata: ["error_type": "\(type(of: error))"])
+                    }
+                }
+                for job in leased {
+                    state.withLock { $0.inFlight += 1 }
+                    group.addTask {
+                        await self.execute(job)
+                        self.state.withLock { $0.inFlight -= 1 }
+                        await self.doorbell.ring()
+                    }
+                }
+                // A full batch means more may be due: lease again at once. Otherwise wait for a
+                // free slot, an enqueue in this process, or the poll interval.
+                if free == 0 || leased.count < free {
+                    await doorbell.wait(upTo: .seconds(configuration.pollInterval))
+                }
+            }
+            await waitForRunningJobs()
+            group.cancelAll()
+        }
+        logger.info("worker stopped")
+    }
+
+    /// Asks `run()` to return; jobs already running get the shutdown grace to finish.
+    public func stop() {
+        state.withLock { $0.stopping = true }
+        Task { await doorbell.ring() }
+    }
+
+    /// Tells an idle worker that a job was just enqueued, so it does not wait for the next poll.
+    /// Cheap enough to call after every enqueue: wakes that arrive while one is on its way are merged.
+    public func wake() {
+        guard wakePending.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        Task {
+            wakePending.store(false, ordering: .releasing)
+            await doorbell.ring()
+        }
+    }
+
+    public var isStopping: Bool { state.withLock { $0.stopping } }
+
+    /// Runs due jobs one batch after another until none is due; returns how many ran.
+    /// For `clinicflow worker --drain`, tests and benchmarks; `run()` is the long-lived loop.
+    @discardableResult
+    public func drain() async -> Int {
+        var total = 0
+        while true {
+            await sweepExpiredLeases()
+            let batch: [LeasedJob]
+            do {
+                batch = try await queue.lease(
+                    limit: configuration.concurrency, for: configuration.leaseDuration,
+                    workerID: configuration.workerID, queues: configuration.queues
+                )
+            } catch {
+                logger.error("could not lease jobs", metadata: ["error_type": "\(type(of: error))"])
+                return total
+            }
+            if batch.isEmpty { return total }
+            await withDiscardingTaskGroup { group in
+                for job in batch { group.addTask { await self.execute(job) } }
+            }
+            total += batch.count
+        }
+    }
+
+    private func waitForRunningJobs() async {
+        let deadline = ContinuousClock.now + .seconds(configuration.shutdownGrace)
+        while state.withLock({ $0.inFlight }) > 0, ContinuousClock.now < deadline {
+            await doorbell.wait(upTo: min(.milliseconds(200), deadline - .now))
+        }
+        let left = state.withLock { $0.inFlight }
+        if left > 0 {
+            logger.warning("shutdown grace over; handing running jobs back", metadata: ["jobs": "\(left)"])
+        }
+    }
+
+    /// Requeues jobs whose worker died, or dead-letters them if that was their last attempt.
+    private func sweepExpiredLeases() async {
+        do {
+            let requeued = try await queue.requeueExpiredLeases()
+            if requeued > 0 {
+                logger.warning("requeued jobs whose lease expired", metadata: ["jobs": "\(requeued)"])
+            }
+            for job in try await queue.deadLetterExhaustedLeases() {
+                logger.warning("job dead-lettered after its lease expired on the last attempt", metadata: [
+                    "job_id": "\(job.id)", "job_kind": "\(job.kind)",
+                ])
+                try await events.append(DeadLetterEvents.deadLettered(job.id, kind: job.kind, attempts: job.attempts, clinicID: job.clinicID, correlationID: job.correlationID, reason: "lease_expired"))
+                observer.jobFinished(kind: job.kind, outcome: .deadLettered, duration: .zero)
+            }
+        } catch {
+            logger.error("could not sweep expired leases", metadata: ["error_type": "\(type(of: error))"])
+        }
+    }
+}

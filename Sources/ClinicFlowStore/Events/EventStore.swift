@@ -1,0 +1,116 @@
+import ClinicFlowDomain
+import FluentKit
+import Foundation
+import SQLKit
+
+public enum AppendOutcome: Sendable, Equatable {
+    case appended(position: Int64)
+    /// An event with the same idempotency key was already stored; nothing changed.
+    case duplicate(existingPosition: Int64)
+
+    public var position: Int64 {
+        switch self {
+        case .appended(let position), .duplicate(let position): position
+        }
+    }
+}
+
+/// The append-only `events` table. Appends are idempotent on `idempotency_key`.
+public struct EventStore: Sendable {
+    public let store: Store
+    private let clock: @Sendable () -> Date
+
+    public init(store: Store, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Appends `draft` unless its idempotency key is already stored. Pass `database` to append
+    /// inside the caller's transaction, so the event commits with the change it records.
+    @discardableResult
+    public func append(_ draft: EventDraft, on database: (any Database)? = nil) async throws -> AppendOutcome {
+        let sql = (database ?? store.db).sql
+        let inserted = try await sql.insert(into: "events")
+            .columns(
+                "idempotency_key", "clinic_id", "stream", "type", "payload",
+                "occurred_at", "recorded_at", "correlation_id", "causation_id"
+            )
+            .values(
+                SQLBind(draft.idempotencyKey), bindOrNull(draft.clinicID), SQLBind(draft.stream),
+                SQLBind(draft.type), SQLBind(String(decoding: draft.payload, as: UTF8.self)),
+                SQLBind(draft.occurredAt), SQLBind(clock()), bindOrNull(draft.correlationID),
+                bindOrNull(draft.causationID)
+            )
+            .ignoringConflicts(with: ["idempotency_key"])
+            .returning("id")
+            .first(decodingColumn: "id", as: Int64.self)
+        if let inserted { return .appended(position: inserted) }
+        guard let existing = try await sql.select().column("id").from("events")
+            .where("idempotency_key", .equal, draft.idempotencyKey)
+            .first(decodingColumn: "id", as: Int64.self)
+        else {
+            throw StoreError.unexpectedResult("event insert ignored but no event holds its idempotency key")
+        }
+        return .duplicate(existingPosition: existing)
+    }
+
+    /// Appends several events atomically: all of them or none.
+    public func append(contentsOf drafts: [EventDraft], on database: (any Database)? = nil) async throws -> [AppendOutcome] {
+        try await (database ?? store.db).transaction { transaction in
+            var outcomes: [AppendOutcome] = []
+            for draft in drafts { outcomes.append(try await append(draft, on: transaction)) }
+            return outcomes
+        }
+    }
+
+    /// Every event of one stream, oldest first.
+    public func events(inStream stream: String, on database: (any Database)? = nil) async throws -> [RecordedEvent] {
+        try await selectEvents(on: database)
+            .where("stream", .equal, stream)
+            .orderBy("id")
+            .all()
+            .map(RecordedEvent.init(row:))
+    }
+
+    /// Events after `position`, oldest first: for live feeds and catch-up after a reconnect.
+    public func events(
+        after position: Int64, clinicID: UUID? = nil, limit: Int = 500, on database: (any Database)? = nil
+    ) async throws -> [RecordedEvent] {
+        var query = selectEvents(on: database).where("id", .greaterThan, position)
+        if let clinicID { query = query.where("clinic_id", .equal, clinicID) }
+        return try await query.orderBy("id").limit(limit).all().map(RecordedEvent.init(row:))
+    }
+
+    public func event(idempotencyKey: String, on database: (any Database)? = nil) async throws -> RecordedEvent? {
+        try await selectEvents(on: database)
+            .where("idempotency_key", .equal, idempotencyKey)
+            .first()
+            .map(RecordedEvent.init(row:))
+    }
+
+    private func selectEvents(on database: (any Database)?) -> SQLSelectBuilder {
+        (database ?? store.db).sql.select()
+            .columns(
+                "id", "idempotency_key", "clinic_id", "stream", "type", "payload",
+                "occurred_at", "recorded_at", "correlation_id", "causation_id"
+            )
+            .from("events")
+    }
+}
+
+extension RecordedEvent {
+    init(row: any SQLRow) throws {
+        self.init(
+            position: try row.decode(column: "id", as: Int64.self),
+            clinicID: try row.decode(column: "clinic_id", as: UUID?.self),
+            stream: try row.decode(column: "stream", as: String.self),
+            type: try row.decode(column: "type", as: String.self),
+            payload: Data(try row.decode(column: "payload", as: String.self).utf8),
+            occurredAt: try row.decode(column: "occurred_at", as: Date.self),
+            recordedAt: try row.decode(column: "recorded_at", as: Date.self),
+            correlationID: try row.decode(column: "correlation_id", as: String?.self),
+            causationID: try row.decode(column: "causation_id", as: String?.self),
+            idempotencyKey: try row.decode(column: "idempotency_key", as: String.self)
+        )
+    }
+}

@@ -1,0 +1,197 @@
+import FluentKit
+import Foundation
+import SQLKit
+
+/// The durable job queue in the `jobs` table, on SQLite or PostgreSQL.
+///
+/// Workers lease jobs for a while; a job whose lease runs out (its worker crashed) is leased again.
+/// Every method that changes a job takes an optional `database` so it can join the caller's transaction:
+/// a webhook's raw delivery and the job that processes it commit together or not at all.
+public struct JobQueue: Sendable {
+    public let store: Store
+    public let defaultMaxAttempts: Int
+    let clock: @Sendable () -> Date
+
+    /// Errors longer than this are cut; the head of an error says what went wrong.
+    static let maxErrorLength = 4000
+
+    public init(store: Store, defaultMaxAttempts: Int = 8, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.defaultMaxAttempts = max(1, defaultMaxAttempts)
+        self.clock = clock
+    }
+
+    public var now: Date { clock() }
+
+    @discardableResult
+    public func enqueue(_ request: JobRequest, on database: (any Database)? = nil) async throws -> EnqueueOutcome {
+        let sql = (database ?? store.db).sql
+        let now = clock()
+        let id = UUID()
+        let inserted = try await sql.insert(into: "jobs")
+            .columns(
+                "id", "queue", "kind", "payload", "status", "attempts", "max_attempts", "run_at",
+                "idempotency_key", "clinic_id", "correlation_id", "created_at", "updated_at"
+            )
+            .values(
+                SQLBind(id), SQLBind(request.queue), SQLBind(request.kind),
+                SQLBind(String(decoding: request.payload, as: UTF8.self)), SQLBind(JobStatus.queued.rawValue),
+                SQLBind(0), SQLBind(max(1, request.maxAttempts ?? defaultMaxAttempts)), SQLBind(request.runAt ?? now),
+                bindOrNull(request.idempotencyKey), bindOrNull(request.clinicID), bindOrNull(request.correlationID),
+                SQLBind(now), SQLBind(now)
+            )
+            .ignoringConflicts(with: ["idempotency_key"])
+            .returning("id")
+            .first(decodingColumn: "id", as: UUID.self)
+        if let inserted { return .enqueued(id: inserted) }
+        guard let key = request.idempotencyKey,
+            let existing = try await sql.select().column("id").from("jobs")
+                .where("idempotency_key", .equal, key)
+                .first(decodingColumn: "id", as: UUID.self)
+        else {
+            throw StoreError.unexpectedResult("job insert ignored without a matching idempotency key")
+        }
+        return .duplicate(existingID: existing)
+    }
+
+    /// Marks a leased job done. Returns false when the lease was lost (another worker owns the job now).
+    @discardableResult
+    public func complete(_ job: LeasedJob, on database: (any Database)? = nil) async throws -> Bool {
+        let now = clock()
+        return try await finishLeased(job, on: database) { update in
+            update.set("status", to: JobStatus.done.rawValue)
+                .set("finished_at", to: now)
+        }
+    }
+
+    /// Puts a failed job back in the queue to run again at `runAt`, keeping the error.
+    @discardableResult
+    public func retry(_ job: LeasedJob, at runAt: Date, error: String, on database: (any Database)? = nil) async throws -> Bool {
+        try await finishLeased(job, on: database) { update in
+            update.set("status", to: JobStatus.queued.rawValue)
+                .set("run_at", to: runAt)
+                .set("last_error", to: Self.truncated(error))
+        }
+    }
+
+    /// Moves a job to the dead-letter queue with its last error.
+    @discardableResult
+    public func deadLetter(_ job: LeasedJob, error: String, on database: (any Database)? = nil) async throws -> Bool {
+        let now = clock()
+        return try await finishLeased(job, on: database) { update in
+            update.set("status", to: JobStatus.dead.rawValue)
+                .set("last_error", to: Self.truncated(error))
+                .set("finished_at", to: now)
+        }
+    }
+
+    /// Keeps a long-running job leased. Returns false when the lease was already lost.
+    public func extendLease(_ job: LeasedJob, until expiry: Date) async throws -> Bool {
+        let row = try await store.db.sql.update("jobs")
+            .set("lease_expires_at", to: expiry)
+            .set("updated_at", to: clock())
+            .where("id", .equal, job.id)
+            .where("lease_token", .equal, job.leaseToken)
+            .where("status", .equal, JobStatus.running.rawValue)
+            .returning("id")
+            .first()
+        return row != nil
+    }
+
+    /// Sends a dead job back to the queue with a fresh set of attempts. Returns false if it is not dead.
+    @discardableResult
+    public func replay(id: UUID, on database: (any Database)? = nil) async throws -> Bool {
+        let now = clock()
+        let row = try await (database ?? store.db).sql.update("jobs")
+            .set("status", to: JobStatus.queued.rawValue)
+            .set("attempts", to: 0)
+            .set("run_at", to: now)
+            .set("updated_at", to: now)
+            .set("finished_at", to: SQLLiteral.null)
+            .where("id", .equal, id)
+            .where("status", .equal, JobStatus.dead.rawValue)
+            .returning("id")
+            .first()
+        return row != nil
+    }
+
+    public func job(id: UUID, on database: (any Database)? = nil) async throws -> JobSnapshot? {
+        try await (database ?? store.db).sql.select()
+            .columns(JobSnapshot.columns)
+            .from("jobs")
+            .where("id", .equal, id)
+            .first()
+            .map(JobSnapshot.init(row:))
+    }
+
+    /// Dead letters, newest first.
+    public func deadLetters(queue: String? = nil, limit: Int = 100, offset: Int = 0) async throws -> [JobSnapshot] {
+        var query = store.db.sql.select()
+            .columns(JobSnapshot.columns)
+            .from("jobs")
+            .where("status", .equal, JobStatus.dead.rawValue)
+        if let queue { query = query.where("queue", .equal, queue) }
+        return try await query
+            .orderBy("updated_at", .descending)
+            .limit(limit)
+            .offset(offset)
+            .all()
+            .map(JobSnapshot.init(row:))
+    }
+
+    /// Job counts per queue and status, for the queue-depth metric and `/health`.
+    public func depth() async throws -> [QueueDepth] {
+        let rows = try await store.db.sql.select()
+            .column("queue")
+            .column("status")
+            .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "count")
+            .from("jobs")
+            .groupBy("queue")
+            .groupBy("status")
+            .all()
+        return try rows.compactMap { row in
+            guard let status = JobStatus(rawValue: try row.decode(column: "status", as: String.self)) else { return nil }
+            return QueueDepth(
+                queue: try row.decode(column: "queue", as: String.self),
+                status: status,
+                count: try row.decode(column: "count", as: Int.self)
+            )
+        }
+    }
+
+    private func finishLeased(
+        _ job: LeasedJob,
+        on database: (any Database)?,
+        _ change: (SQLUpdateBuilder) -> SQLUpdateBuilder
+    ) async throws -> Bool {
+        let update = (database ?? store.db).sql.update("jobs")
+            .set("updated_at", to: clock())
+            .set("lease_token", to: SQLLiteral.null)
+            .set("lease_expires_at", to: SQLLiteral.null)
+            .set("leased_by", to: SQLLiteral.null)
+        let row = try await change(update)
+            .where("id", .equal, job.id)
+            .where("lease_token", .equal, job.leaseToken)
+            .where("status", .equal, JobStatus.running.rawValue)
+            .returning("id")
+            .first()
+        return row != nil
+    }
+
+    static func truncated(_ error: String) -> String {
+        error.count <= maxErrorLength ? error : String(error.prefix(maxErrorLength)) + "…"
+    }
+}
+
+extension JobQueue {
+    /// Hands a leased job back untouched, without spending an attempt: for a worker shutting down
+    /// mid-job. Returns false when the lease was already lost.
+    @discardableResult
+    public func release(_ job: LeasedJob) async throws -> Bool {
+        try await finishLeased(job, on: nil) { update in
+            update.set("status", to: JobStatus.queued.rawValue)
+                .set("run_at", to: clock())
+                .set(SQLColumn("attempts"), to: SQLBinaryExpression(SQLColumn("attempts"), .subtract, SQLLiteral.numeric("1")))
+        }
+    }
+}

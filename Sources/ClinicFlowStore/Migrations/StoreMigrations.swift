@@ -1,0 +1,9 @@
+import FluentKit
+
+/// Every migration, in order. Append only: a released migration is never edited.
+public enum StoreMigrations {
+    public static let all: [any Migration] = [
+        M001CreateEvents(),
+        M002CreateJobs(),
+    ]
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Vapor
+
+/// Builds the HTTP application. `serve`, `demo` and the tests all go through here.
+public enum ClinicFlowApp {
+    /// A Vapor application serving `services`, configured but not yet running.
+    /// The application owns `services` from here on and shuts them down with itself.
+    public static func makeApplication(services: ClinicFlowServices, arguments: [String] = ["clinicflow", "serve"]) async throws -> Application {
+        let environment = Environment(name: services.config.mode.vaporName, arguments: arguments)
+        let app = try await Application.make(environment)
+        do {
+            try configure(app, services: services)
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        return app
+    }
+
+    /// Serves HTTP until SIGINT/SIGTERM, then shuts down gracefully (running jobs get their grace period).
+    public static func serve(services: ClinicFlowServices) async throws {
+        let app: Application
+        do {
+            app = try await makeApplication(services: services)
+        } catch {
+            await services.shutdown()
+            throw error
+        }
+        do {
+            try await app.execute()
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+
+    public static func configure(_ app: Application, services: ClinicFlowServices) throws {
+        let config = services.config
+        app.logger = services.logger
+        app.http.server.configuration.hostname = config.host
+        app.http.server.configuration.port = config.port
+        app.http.server.configuration.serverName = "ClinicFlow"
+        app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.maxBodyBytes)
+
+        app.middleware = Middlewares()
+        app.middleware.use(CorrelationIDMiddleware())
+        app.middleware.use(AccessLogMiddleware(metrics: services.metrics, logLines: config.accessLog))
+        app.middleware.use(JSONErrorMiddleware())
+
+        try app.register(collection: HealthController(services: services))
+        try app.register(collection: MetricsController(services: services))
+
+        app.lifecycle.use(StoreLifecycle(services: services))
+        if config.jobs.runInProcess {
+            app.lifecycle.use(WorkerLifecycle(worker: services.worker))
+        }
+    }
+}
+
+extension AppConfig.Mode {
+    var vaporName: String {
+        switch self {
+        case .development: "development"
+        case .production: "production"
+        case .testing: "testing"
+        }
+    }
+}

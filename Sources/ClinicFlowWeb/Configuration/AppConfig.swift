@@ -1,0 +1,55 @@
+import ClinicFlowDomain
+import ClinicFlowEngine
+import ClinicFlowStore
+import Foundation
+import Logging
+
+/// Every setting ClinicFlow reads, parsed once at start-up from the environment and `clinicflow.yml`.
+public struct AppConfig: Sendable {
+    public enum Mode: String, Sendable, CaseIterable {
+        case development
+        case production
+        case testing
+    }
+
+    public struct Secrets: Sendable {
+        /// Signs API and console tokens.
+        public var jwtSecret: String
+        /// 32 bytes; encrypts channel credentials at rest.
+        public var encryptionKey: [UInt8]
+    }
+
+    public struct Jobs: Sendable {
+        /// Run job workers inside `serve`. Off when dedicated `worker` processes do the work.
+        public var runInProcess: Bool
+        public var worker: WorkerConfiguration
+        public var defaultMaxAttempts: Int { worker.retryPolicy.maxAttempts }
+    }
+
+    public var mode: Mode
+    public var host: String
+    public var port: Int
+    public var database: StoreConfiguration
+    public var secrets: Secrets
+    public var jobs: Jobs
+    public var logLevel: Logger.Level
+    /// Requests log one JSON line each when on.
+    public var accessLog: Bool
+    /// Largest request body accepted; larger ones get 413.
+    public var maxBodyBytes: Int
+
+    public init(
+        mode: Mode, host: String, port: Int, database: StoreConfiguration, secrets: Secrets, jobs: Jobs,
+        logLevel: Logger.Level, accessLog: Bool, maxBodyBytes: Int
+    ) {
+        self.mode = mode
+        self.host = host
+        self.port = port
+        self.database = database
+        self.secrets = secrets
+        self.jobs = jobs
+        self.logLevel = logLevel
+        self.accessLog = accessLog
+        self.maxBodyBytes = maxBodyBytes
+    }
+}

@@ -1,0 +1,139 @@
+import ClinicFlowDomain
+import ClinicFlowEngine
+import ClinicFlowStore
+import Foundation
+import Logging
+
+public struct LoadedConfig: Sendable {
+    public var config: AppConfig
+    /// Things the operator should know, e.g. that secrets were generated. Never contain secret values.
+    public var notices: [String]
+}
+
+public enum ConfigLoader {
+    public static let defaultSQLitePath = "./data/clinicflow.sqlite"
+    public static let defaultFileName = "clinicflow.yml"
+
+    /// Reads `CLINICFLOW_CONFIG` (or `./clinicflow.yml` when present) and the process environment.
+    public static func loadFromProcess(configPath: String? = nil) throws -> LoadedConfig {
+        let environment = ProcessInfo.processInfo.environment
+        let explicit = configPath ?? environment["CLINICFLOW_CONFIG"]
+        let path = explicit ?? defaultFileName
+        var text: String?
+        if FileManager.default.fileExists(atPath: path) {
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ConfigError(["cannot read \(path): \(error.localizedDescription)"])
+            }
+        } else if explicit != nil {
+            throw ConfigError(["the configuration file \(path) does not exist"])
+        }
+        return try load(environment: environment, fileText: text, fileName: path)
+    }
+
+    /// Parses settings; throws a `ConfigError` listing every problem at once.
+    /// - Parameter persistDevelopmentSecrets: keep generated development secrets in a file next to
+    ///   the SQLite database (off in tests, which want nothing written).
+    public static func load(
+        environment: [String: String],
+        fileText: String?,
+        fileName: String = defaultFileName,
+        persistDevelopmentSecrets: Bool = true
+    ) throws -> LoadedConfig {
+        var reader = ConfigReader(source: try ConfigSource(environment: environment, fileText: fileText, fileName: fileName))
+        var notices: [String] = []
+
+        let mode = reader.oneOf(Settings.mode, default: AppConfig.Mode.development, AppConfig.Mode.allCases)
+        let host = reader.string(Settings.host, default: "127.0.0.1")
+        let port = reader.int(Settings.port, default: 8080, in: 1...65535)
+        let maxBodyBytes = reader.int(Settings.maxBodyBytes, default: 1 << 20, in: 1024...(64 << 20))
+        let accessLog = reader.bool(Settings.accessLog, default: true)
+        let logLevel = reader.oneOf(Settings.logLevel, default: Logger.Level.info, Logger.Level.allCases)
+
+        let sqlitePath = reader.string(Settings.sqlitePath, default: defaultSQLitePath)
+        let poolSize = reader.int(Settings.poolSize, default: 8, in: 1...256)
+        let location: DatabaseLocation
+        if let url = reader.raw(Settings.databaseURL) {
+            if !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
+                reader.fail("DATABASE_URL must start with postgres:// (leave it unset to use SQLite)")
+            }
+            location = .postgres(url: url)
+        } else {
+            location = .sqlite(path: sqlitePath)
+        }
+
+        let retry = RetryPolicy(
+            maxAttempts: reader.int(Settings.jobMaxAttempts, default: 8, in: 1...100),
+            baseDelay: reader.seconds(Settings.jobRetryBase, default: 2, in: 0...3600),
+            maxDelay: reader.seconds(Settings.jobRetryMax, default: 3600, in: 0...604_800)
+        )
+        let worker = WorkerConfiguration(
+            concurrency: reader.int(Settings.jobConcurrency, default: 4, in: 1...256),
+            leaseDuration: reader.seconds(Settings.jobLease, default: 60, in: 5...86_400),
+            pollInterval: reader.seconds(Settings.jobPoll, default: 1, in: 0.01...60),
+            retryPolicy: retry
+        )
+        let jobs = AppConfig.Jobs(runInProcess: reader.bool(Settings.jobsInProcess, default: true), worker: worker)
+
+        let secrets = readSecrets(
+            &reader, mode: mode, notices: &notices,
+            developmentFile: persistDevelopmentSecrets && mode == .development
+                ? URL(fileURLWithPath: sqlitePath).deletingLastPathComponent().appendingPathComponent("dev-secrets.json").path
+                : nil
+        )
+
+        guard reader.problems.isEmpty, let secrets else { throw ConfigError(reader.problems) }
+        let config = AppConfig(
+            mode: mode, host: host, port: port,
+            database: StoreConfiguration(location: location, postgresConnectionsPerLoop: poolSize),
+            secrets: secrets, jobs: jobs, logLevel: logLevel, accessLog: accessLog, maxBodyBytes: maxBodyBytes
+        )
+        return LoadedConfig(config: config, notices: notices)
+    }
+
+    /// Production requires both secrets and refuses weak ones; development and tests generate missing ones.
+    private static func readSecrets(
+        _ reader: inout ConfigReader, mode: AppConfig.Mode, notices: inout [String], developmentFile: String?
+    ) -> AppConfig.Secrets? {
+        var jwt = reader.raw(Settings.jwtSecret)
+        var key: [UInt8]?
+        if let text = reader.raw(Settings.encryptionKey) {
+            switch SecretPolicy.encryptionKey(from: text) {
+            case .success(let bytes): key = bytes
+            case .failure(let problem): reader.fail("CLINICFLOW_ENCRYPTION_KEY \(problem.explanation)")
+            }
+        }
+        if mode == .production {
+            if let jwt, let weakness = SecretPolicy.weakness(ofJWTSecret: jwt) {
+                reader.fail("CLINICFLOW_JWT_SECRET \(weakness)")
+            } else if jwt == nil {
+                reader.fail("CLINICFLOW_JWT_SECRET is not set; production needs a random secret of at least \(SecretPolicy.minimumJWTSecretLength) characters")
+            }
+            if key == nil, reader.raw(Settings.encryptionKey) == nil {
+                reader.fail("CLINICFLOW_ENCRYPTION_KEY is not set; production needs a base64 32-byte key (`openssl rand -base64 32`)")
+            }
+            guard let jwt, let key else { return nil }
+            return .init(jwtSecret: jwt, encryptionKey: key)
+        }
+        if jwt == nil || key == nil {
+            var generated = AppConfig.Secrets(jwtSecret: SecretPolicy.randomJWTSecret(), encryptionKey: SecretPolicy.randomEncryptionKey())
+            var whereKept = "for this run only"
+            if let developmentFile {
+                do {
+                    let (stored, created) = try DevelopmentSecretsFile(path: developmentFile).loadOrCreate()
+                    generated = stored
+                    whereKept = created ? "and saved them to \(developmentFile)" : "reused from \(developmentFile)"
+                } catch {
+                    notices.append("could not keep development secrets in \(developmentFile); they last for this run only")
+                }
+            }
+            let names = [jwt == nil ? "CLINICFLOW_JWT_SECRET" : nil, key == nil ? "CLINICFLOW_ENCRYPTION_KEY" : nil].compactMap { $0 }
+            notices.append("\(mode.rawValue) mode: generated random \(names.joined(separator: " and ")) \(whereKept); set them for production")
+            jwt = jwt ?? generated.jwtSecret
+            key = key ?? generated.encryptionKey
+        }
+        guard let jwt, let key else { return nil }
+        return .init(jwtSecret: jwt, encryptionKey: key)
+    }
+}

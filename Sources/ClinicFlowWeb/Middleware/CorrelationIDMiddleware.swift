@@ -1,0 +1,45 @@
+import Foundation
+import Vapor
+
+/// Gives every request a correlation id (the caller's `X-Correlation-ID`/`X-Request-ID` when sane, else a
+/// new one), puts it on the request's logger and echoes it in the response, so one id follows a
+/// webhook from its log line to the jobs it enqueues.
+struct CorrelationIDMiddleware: AsyncMiddleware {
+    static let header = "X-Correlation-ID"
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let id = Self.acceptable(request.headers.first(name: Self.header))
+            ?? Self.acceptable(request.headers.first(name: "X-Request-ID"))
+            ?? UUID().uuidString.lowercased()
+        request.correlationID = id
+        request.logger[metadataKey: "correlation_id"] = .string(id)
+        let response = try await next.respond(to: request)
+        response.headers.replaceOrAdd(name: Self.header, value: id)
+        return response
+    }
+
+    /// Caller-supplied ids end up in logs, so only short, plain ones are taken.
+    static func acceptable(_ candidate: String?) -> String? {
+        guard let candidate, (1...128).contains(candidate.count),
+            candidate.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.:".unicodeScalars.contains($0) })
+        else { return nil }
+        return candidate
+    }
+}
+
+extension Request {
+    private struct CorrelationIDKey: StorageKey { typealias Value = String }
+
+    /// Set by `CorrelationIDMiddleware` for every request.
+    public var correlationID: String? {
+        get { storage[CorrelationIDKey.self] }
+        set { storage[CorrelationIDKey.self] = newValue }
+    }
+
+    /// The matched route pattern (`/hooks/:provider/:channelId`), or `unmatched`: a metrics label
+    /// that cannot explode in cardinality the way raw paths would.
+    var routePattern: String {
+        guard let route else { return "unmatched" }
+        return "/" + route.path.map(\.description).joined(separator: "/")
+    }
+}

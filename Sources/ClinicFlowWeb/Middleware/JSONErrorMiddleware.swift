@@ -1,0 +1,94 @@
+import Foundation
+import Vapor
+
+/// The one error shape every endpoint returns:
+/// `{"error": "not_found", "reason": "…", "correlation_id": "…"}`.
+///
+/// Client errors say what was wrong; server errors say only that something failed (the log has the
+/// error type under the same correlation id), so internals never leak into responses.
+struct JSONErrorMiddleware: AsyncMiddleware {
+    struct Body: Content {
+        var error: String
+        var reason: String
+        var correlation_id: String?
+    }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            return Self.response(for: error, request: request)
+        }
+    }
+
+    static func response(for error: any Error, request: Request) -> Response {
+        let status: HTTPResponseStatus
+        let reason: String
+        var headers = HTTPHeaders()
+        switch error {
+        case let abort as any AbortError:
+            status = abort.status
+            headers = abort.headers
+            if status == .notFound, request.route == nil {
+                reason = "no route for \(request.method.rawValue) \(request.url.path)"
+            } else {
+                reason = status.code >= 500 ? "internal error" : abort.reason
+            }
+        case let decoding as DecodingError:
+            status = .badRequest
+            reason = "malformed body: " + decoding.clientReason
+        default:
+            status = .internalServerError
+            reason = "internal error"
+        }
+        if status.code >= 500 {
+            request.logger.error("request failed", metadata: ["error_type": .string(String(reflecting: type(of: error)))])
+        }
+        let body = Body(error: code(for: status), reason: reason, correlation_id: request.correlationID)
+        let response = Response(status: status, headers: headers)
+        do {
+            try response.content.encode(body, as: .json)
+        } catch {
+            response.body = .init(string: #"{"error":"internal_error","reason":"internal error"}"#)
+        }
+        return response
+    }
+
+    static func code(for status: HTTPResponseStatus) -> String {
+        switch status.code {
+        case 400: "bad_request"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "not_found"
+        case 405: "method_not_allowed"
+        case 409: "conflict"
+        case 413: "payload_too_large"
+        case 415: "unsupported_media_type"
+        case 422: "unprocessable_entity"
+        case 429: "too_many_requests"
+        case 503: "unavailable"
+        case 500...599: "internal_error"
+        default: "error"
+        }
+    }
+}
+
+extension DecodingError {
+    /// Where decoding failed (`entry[0].changes`), without echoing any of the body's values.
+    var clientReason: String {
+        func path(_ context: Context) -> String {
+            let components = context.codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }
+            let joined = components.joined()
+            return joined.isEmpty ? "the top level" : String(joined.drop { $0 == "." })
+        }
+        switch self {
+        case .typeMismatch(let type, let context): return "\(path(context)) should be \(type)"
+        case .valueNotFound(let type, let context): return "\(path(context)) is missing a \(type) value"
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return parent == "the top level" ? "\(key.stringValue) is required" : "\(parent).\(key.stringValue) is required"
+        case .dataCorrupted(let context): return "\(path(context)) is not valid JSON"
+        @unknown default: return "the body could not be decoded"
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import ClinicFlowStore
+import ClinicFlowTestSupport
+import SQLKit
+import Testing
+
+@Suite struct MigrationTests {
+    @Test(arguments: TestDatabase.available)
+    func migrationsCreateRevertAndRecreateTheSchema(database: TestDatabase) async throws {
+        try await withTestStore(database, migrate: false) { store, _ in
+            #expect(try await store.pendingMigrations() == ["001-create-events", "002-create-jobs"])
+
+            try await store.migrate()
+            #expect(try await store.pendingMigrations().isEmpty)
+            #expect(try await tableExists("events", in: store))
+            #expect(try await tableExists("jobs", in: store))
+
+            // Running migrate again (every `serve` does) changes nothing and does not fail.
+            try await store.migrate()
+
+            try await store.revertAll()
+            #expect(try await !tableExists("events", in: store))
+            #expect(try await !tableExists("jobs", in: store))
+            #expect(try await store.pendingMigrations().count == 2)
+
+            try await store.migrate()
+            #expect(try await tableExists("jobs", in: store))
+        }
+    }
+
+    @Test func sqliteRunsInWALModeInAFileItCreates() async throws {
+        try await withTestStore(.sqlite) { store, location in
+            let mode = try await store.sql().raw("PRAGMA journal_mode").first(decodingColumn: "journal_mode", as: String.self)
+            #expect(mode == "wal")
+            guard case .sqlite(let path) = location.location else { Issue.record("not sqlite"); return }
+            #expect(FileManager.default.fileExists(atPath: path))
+        }
+    }
+
+    private func tableExists(_ table: String, in store: Store) async throws -> Bool {
+        // Selecting from a missing table fails on both databases; that is the portable existence check.
+        do {
+            _ = try await store.sql().raw("SELECT COUNT(*) AS n FROM \(ident: table)").first()
+            return true
+        } catch {
+            return false
+        }
+    }
+}
+
+import Foundation
+
+@Suite struct TestEnvironmentTests {
+    /// CI must exercise PostgreSQL; a CI run without DATABASE_URL would silently test SQLite only.
+    @Test func ciRunsTheStoreTestsOnPostgreSQLToo() {
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            #expect(TestDatabase.available == [.sqlite, .postgres], "CI=true but DATABASE_URL is not set")
+        } else {
+            #expect(TestDatabase.available.first == .sqlite)
+        }
+    }
+}
