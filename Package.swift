@@ -86,7 +86,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ClinicFlowDomainTests", dependencies: ["ClinicFlowDomain"], swiftSettings: strict),
-        .testTarget(name: "ClinicFlowProvidersTests", dependencies: ["ClinicFlowProviders"], swiftSettings: strict),
+        .testTarget(
+            name: "ClinicFlowProvidersTests",
+            dependencies: ["ClinicFlowProviders"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ClinicFlowStoreTests",
             dependencies: ["ClinicFlowStore", "ClinicFlowTestSupport"],

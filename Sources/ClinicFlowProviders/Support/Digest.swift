@@ -1,0 +1,45 @@
+import Crypto
+import Foundation
+
+/// The hashes and MACs provider signature schemes use.
+public enum Digest {
+    public static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
+        Hex.encode(SHA256.hash(data: Array(bytes)))
+    }
+
+    public static func hmacSHA256(key: String, message: some Sequence<UInt8>) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Array(message), using: SymmetricKey(data: Array(key.utf8))))
+    }
+
+    public static func hmacSHA512(key: String, message: some Sequence<UInt8>) -> [UInt8] {
+        Array(HMAC<SHA512>.authenticationCode(for: Array(message), using: SymmetricKey(data: Array(key.utf8))))
+    }
+
+    public static func hmacSHA1(key: String, message: some Sequence<UInt8>) -> [UInt8] {
+        Array(HMAC<Insecure.SHA1>.authenticationCode(for: Array(message), using: SymmetricKey(data: Array(key.utf8))))
+    }
+
+    public static func hmacSHA256Hex(key: String, message: some Sequence<UInt8>) -> String {
+        Hex.encode(hmacSHA256(key: key, message: message))
+    }
+
+    public static func hmacSHA256Base64(key: String, message: some Sequence<UInt8>) -> String {
+        Data(hmacSHA256(key: key, message: message)).base64EncodedString()
+    }
+
+    public static func hmacSHA1Base64(key: String, message: some Sequence<UInt8>) -> String {
+        Data(hmacSHA1(key: key, message: message)).base64EncodedString()
+    }
+
+    /// Compares a received hex signature with the expected MAC, in constant time, either case.
+    public static func matchesHex(_ received: String, _ expected: [UInt8]) -> Bool {
+        guard let bytes = Hex.decode(received.trimmingCharacters(in: .whitespaces)) else { return false }
+        return ConstantTime.equals(bytes, expected)
+    }
+
+    /// Compares a received base64 signature with the expected MAC, in constant time.
+    public static func matchesBase64(_ received: String, _ expected: [UInt8]) -> Bool {
+        guard let data = Data(base64Encoded: received.trimmingCharacters(in: .whitespaces)) else { return false }
+        return ConstantTime.equals(Array(data), expected)
+    }
+}
