@@ -1,6 +1,34 @@
+import ClinicFlowStore
+import Foundation
+
+/// The parts of the engine one process shares, built over one `Store`.
+public struct EngineComponents: Sendable {
+    public let store: Store
+    public let queue: JobQueue
+    public let events: EventStore
+    public let clinics: ClinicRepository
+    public let channels: ChannelRepository
+    public let deliveries: DeliveryStore
+    public let channelDirectory: ChannelDirectory
+    public let batcher: DeliveryBatcher
+
+    public init(store: Store, secretBox: SecretBox, defaultMaxAttempts: Int, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.queue = JobQueue(store: store, defaultMaxAttempts: defaultMaxAttempts, clock: clock)
+        self.events = EventStore(store: store, clock: clock)
+        self.clinics = ClinicRepository(store: store, clock: clock)
+        self.channels = ChannelRepository(store: store, secretBox: secretBox, clock: clock)
+        self.deliveries = DeliveryStore(store: store, queue: queue)
+        self.channelDirectory = ChannelDirectory(repository: channels)
+        self.batcher = DeliveryBatcher(deliveries: deliveries)
+    }
+}
+
 /// The job kinds the product runs. Each workflow registers its handlers here as it is built.
 public enum ClinicFlowJobs {
-    public static func registry() -> JobRegistry {
-        JobRegistry()
+    public static func registry(_ components: EngineComponents) -> JobRegistry {
+        var registry = JobRegistry()
+        NormalizeDeliveryJob(deliveries: components.deliveries, channels: components.channels).register(in: &registry)
+        return registry
     }
 }

@@ -92,6 +92,7 @@ import Testing
             let id = try await queue.enqueue(JobRequest(kind: "slow")).id
 
             let running = Task { await worker.drain() }
+            #expect(try await eventually { try await queue.job(id: id)?.status == .running })
             var stolen: [LeasedJob] = []
             for _ in 0..<20 {
                 try await Task.sleep(for: .milliseconds(100))

@@ -1,3 +1,4 @@
+import ClinicFlowDomain
 import ClinicFlowStore
 @testable import ClinicFlowWeb
 import Foundation
@@ -144,5 +145,67 @@ import Testing
         let path = directory.appendingPathComponent("dev-secrets.json").path
         let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(permissions == 0o600)
+    }
+}
+
+@Suite struct ClinicSeedConfigTests {
+    static let file = """
+        clinics:
+          - slug: sorriso
+            name: Clínica Sorriso
+            time_zone: America/Sao_Paulo
+            default_region: br
+            channels:
+              - id: 6F1C2B1E-7D0A-4C55-9D7E-0C6A3E1B9F21
+                provider: meta
+                name: WhatsApp principal
+                business_number: "+5511940028922"
+                business_account_id: "106540352242922"
+                department: odontologia
+                credentials:
+                  app_secret: ${META_APP_SECRET}
+                  verify_token: fixed-${SUFFIX}
+              - id: 0a5e4f0e-29d4-4c1c-8f0e-5d8f6c1b2a33
+                provider: chatwoot
+                name: Chatwoot
+                require_signature: false
+                signature_tolerance_seconds: 600
+        """
+
+    @Test func clinicsAndChannelsAreReadWithSecretsFromTheEnvironment() throws {
+        let loaded = try ConfigLoader.load(
+            environment: ["META_APP_SECRET": "s3cr3t", "SUFFIX": "x"], fileText: Self.file, persistDevelopmentSecrets: false
+        )
+        let seeds = loaded.config.seeds
+        #expect(seeds.count == 1)
+        #expect(seeds[0].clinic.slug == "sorriso")
+        #expect(seeds[0].clinic.defaultRegion == "BR")
+        #expect(seeds[0].channels.count == 2)
+        let meta = seeds[0].channels[0]
+        #expect(meta.channel.id == UUID(uuidString: "6f1c2b1e-7d0a-4c55-9d7e-0c6a3e1b9f21"))
+        #expect(meta.channel.provider == .meta)
+        #expect(meta.channel.department == "odontologia")
+        #expect(meta.credentials["app_secret"] == "s3cr3t")
+        #expect(meta.credentials["verify_token"] == "fixed-x")
+        let chatwoot = seeds[0].channels[1]
+        #expect(chatwoot.channel.settings == ChannelSettings(signatureToleranceSeconds: 600, requireSignature: false))
+    }
+
+    @Test func mistakesInClinicsAreNamedWithoutSecretValues() throws {
+        let broken = Self.file
+            .replacingOccurrences(of: "provider: chatwoot", with: "provider: telegram")
+            .replacingOccurrences(of: "slug: sorriso", with: "slug: Sorriso Centro")
+        let error = try #require(throws: ConfigError.self) {
+            try ConfigLoader.load(environment: ["SUFFIX": "x"], fileText: broken, persistDevelopmentSecrets: false)
+        }
+        #expect(error.problems.contains { $0.hasPrefix("clinics[0].slug Sorriso Centro must be") })
+        #expect(error.problems.contains { $0.hasPrefix("clinics[0].channels[0].credentials.app_secret refers to ${META_APP_SECRET}, which is not set") })
+        #expect(error.problems.contains { $0.hasPrefix("clinics[0].channels[1].provider telegram is not one of") })
+
+        let noID = Self.file.replacingOccurrences(of: "id: 0a5e4f0e-29d4-4c1c-8f0e-5d8f6c1b2a33", with: "id: two")
+        let idError = try #require(throws: ConfigError.self) {
+            try ConfigLoader.load(environment: ["META_APP_SECRET": "s", "SUFFIX": "x"], fileText: noID, persistDevelopmentSecrets: false)
+        }
+        #expect(idError.problems.first?.hasPrefix("clinics[0].channels[1].id must be a UUID that stays the same") == true)
     }
 }

@@ -53,6 +53,11 @@ public struct JobRegistry: Sendable {
         }
     }
 
+    /// Adds every handler of `other` (tests and optional modules add theirs this way).
+    public mutating func merge(_ other: JobRegistry) {
+        for (kind, handler) in other.handlers { register(kind, handler: handler) }
+    }
+
     func handler(for kind: String) -> JobHandler? {
         handlers[kind]
     }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Verifies an HS256 JSON Web Token, as Evolution API signs its webhooks with the instance's `jwt_key`.
-enum HS256JWT {
+public enum HS256JWT {
     /// Throws a 401 rejection naming what is wrong; returns the claims when the token is valid now.
-    static func verify(_ token: String, key: String, now: Date, leeway: TimeInterval = 30) throws -> [String: JSONValue] {
+    public static func verify(_ token: String, key: String, now: Date, leeway: TimeInterval = 30) throws -> [String: JSONValue] {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = base64URL(parts[0]), let payloadData = base64URL(parts[1]),
             let signature = base64URL(parts[2])
@@ -34,7 +34,7 @@ enum HS256JWT {
     }
 
     /// Signs claims (for tests and the simulator).
-    static func sign(_ claims: [String: Any], key: String) -> String {
+    public static func sign(_ claims: [String: Any], key: String) -> String {
         func encode(_ object: Any) -> String {
             let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")

@@ -195,3 +195,26 @@ extension JobQueue {
         }
     }
 }
+
+extension JobQueue {
+    /// Enqueues several jobs in one statement; jobs whose idempotency key exists are skipped.
+    public func enqueue(contentsOf requests: [JobRequest], on database: (any Database)? = nil) async throws {
+        guard !requests.isEmpty else { return }
+        let now = clock()
+        var insert = (database ?? store.db).sql.insert(into: "jobs")
+            .columns(
+                "id", "queue", "kind", "payload", "status", "attempts", "max_attempts", "run_at",
+                "idempotency_key", "clinic_id", "correlation_id", "created_at", "updated_at"
+            )
+        for request in requests {
+            insert = insert.values(
+                SQLBind(UUID()), SQLBind(request.queue), SQLBind(request.kind),
+                SQLBind(String(decoding: request.payload, as: UTF8.self)), SQLBind(JobStatus.queued.rawValue),
+                SQLBind(0), SQLBind(max(1, request.maxAttempts ?? defaultMaxAttempts)), SQLBind(request.runAt ?? now),
+                bindOrNull(request.idempotencyKey), bindOrNull(request.clinicID), bindOrNull(request.correlationID),
+                SQLBind(now), SQLBind(now)
+            )
+        }
+        try await insert.ignoringConflicts(with: ["idempotency_key"]).run()
+    }
+}

@@ -5,5 +5,8 @@ public enum StoreMigrations {
     public static let all: [any Migration] = [
         M001CreateEvents(),
         M002CreateJobs(),
+        M003CreateClinics(),
+        M004CreateChannels(),
+        M005CreateDeliveries(),
     ]
 }

@@ -50,6 +50,7 @@ public enum ClinicFlowApp {
 
         try app.register(collection: HealthController(services: services))
         try app.register(collection: MetricsController(services: services))
+        try app.register(collection: WebhookController(services: services))
 
         app.lifecycle.use(StoreLifecycle(services: services))
         if config.jobs.runInProcess {

@@ -7,10 +7,9 @@ import Logging
 /// Built once at start-up; HTTP routes, lifecycle handlers and commands receive it explicitly.
 public final class ClinicFlowServices: Sendable {
     public let config: AppConfig
-    public let store: Store
-    public let queue: JobQueue
-    public let events: EventStore
+    public let engine: EngineComponents
     public let metrics: AppMetrics
+    public let gateway: WebhookGateway
     public let worker: JobWorker
     public let deadLetters: DeadLetterOffice
     public let startedAt: Date
@@ -21,33 +20,50 @@ public final class ClinicFlowServices: Sendable {
         config: AppConfig,
         logger: Logger,
         migrate: Bool = true,
-        jobs: JobRegistry = ClinicFlowJobs.registry(),
+        jobs: JobRegistry = JobRegistry(),
         clock: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> ClinicFlowServices {
         let store = try await Store.open(config.database, logger: logger)
         do {
             if migrate { try await store.migrate() }
+            let services = ClinicFlowServices(config: config, store: store, jobs: jobs, logger: logger, clock: clock)
+            // Only the process that migrates applies clinicflow.yml, so workers never race it.
+            if migrate { try await SeedApplier.apply(config.seeds, engine: services.engine, logger: logger) }
+            return services
         } catch {
             await store.shutdown()
             throw error
         }
-        return ClinicFlowServices(config: config, store: store, jobs: jobs, logger: logger, clock: clock)
     }
 
+    /// - Parameter jobs: handlers added to the product's own (tests register theirs here).
     private init(config: AppConfig, store: Store, jobs: JobRegistry, logger: Logger, clock: @escaping @Sendable () -> Date) {
         self.config = config
-        self.store = store
         self.logger = logger
-        self.queue = JobQueue(store: store, defaultMaxAttempts: config.jobs.defaultMaxAttempts, clock: clock)
-        self.events = EventStore(store: store, clock: clock)
+        let engine = EngineComponents(
+            store: store, secretBox: SecretBox(key: config.secrets.encryptionKey),
+            defaultMaxAttempts: config.jobs.defaultMaxAttempts, clock: clock
+        )
+        self.engine = engine
         self.metrics = AppMetrics()
-        self.worker = JobWorker(
-            queue: queue, events: events, registry: jobs, configuration: config.jobs.worker,
+        var registry = ClinicFlowJobs.registry(engine)
+        registry.merge(jobs)
+        let worker = JobWorker(
+            queue: engine.queue, events: engine.events, registry: registry, configuration: config.jobs.worker,
             observer: metrics, logger: logger
         )
-        self.deadLetters = DeadLetterOffice(queue: queue, events: events)
+        self.worker = worker
+        let wakeWorkers = config.jobs.runInProcess
+        self.gateway = WebhookGateway(channels: engine.channelDirectory, batcher: engine.batcher) {
+            if wakeWorkers { worker.wake() }
+        }
+        self.deadLetters = DeadLetterOffice(queue: engine.queue, events: engine.events)
         self.startedAt = clock()
     }
+
+    public var store: Store { engine.store }
+    public var queue: JobQueue { engine.queue }
+    public var events: EventStore { engine.events }
 
     public func shutdown() async {
         await store.shutdown()

@@ -37,10 +37,15 @@ public struct AppConfig: Sendable {
     public var accessLog: Bool
     /// Largest request body accepted; larger ones get 413.
     public var maxBodyBytes: Int
+    /// The address providers reach ClinicFlow at (`https://clinic.example.com`). Twilio and HubSpot sign
+    /// the full URL they call, so behind a proxy this must be set for their signatures to verify.
+    public var publicURL: String?
+    /// Clinics and channels declared in `clinicflow.yml`, created or updated at start-up.
+    public var seeds: [ClinicSeed] = []
 
     public init(
         mode: Mode, host: String, port: Int, database: StoreConfiguration, secrets: Secrets, jobs: Jobs,
-        logLevel: Logger.Level, accessLog: Bool, maxBodyBytes: Int
+        logLevel: Logger.Level, accessLog: Bool, maxBodyBytes: Int, publicURL: String? = nil
     ) {
         self.mode = mode
         self.host = host
@@ -51,5 +56,6 @@ public struct AppConfig: Sendable {
         self.logLevel = logLevel
         self.accessLog = accessLog
         self.maxBodyBytes = maxBodyBytes
+        self.publicURL = publicURL
     }
 }

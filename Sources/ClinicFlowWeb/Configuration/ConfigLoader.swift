@@ -50,6 +50,10 @@ public enum ConfigLoader {
         let maxBodyBytes = reader.int(Settings.maxBodyBytes, default: 1 << 20, in: 1024...(64 << 20))
         let accessLog = reader.bool(Settings.accessLog, default: true)
         let logLevel = reader.oneOf(Settings.logLevel, default: Logger.Level.info, Logger.Level.allCases)
+        let publicURL = reader.raw(Settings.publicURL)
+        if let publicURL, URL(string: publicURL)?.host == nil || !(publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://")) {
+            reader.fail("CLINICFLOW_PUBLIC_URL must be an absolute http(s) URL such as https://clinic.example.com")
+        }
 
         let sqlitePath = reader.string(Settings.sqlitePath, default: defaultSQLitePath)
         let poolSize = reader.int(Settings.poolSize, default: 8, in: 1...256)
@@ -83,12 +87,23 @@ public enum ConfigLoader {
                 : nil
         )
 
+        var seeds: [ClinicSeed] = []
+        if let fileText {
+            do {
+                seeds = try ClinicSeedParser.parse(yaml: fileText, fileName: fileName, environment: environment)
+            } catch let error as ConfigError {
+                reader.problems.append(contentsOf: error.problems)
+            }
+        }
+
         guard reader.problems.isEmpty, let secrets else { throw ConfigError(reader.problems) }
-        let config = AppConfig(
+        var config = AppConfig(
             mode: mode, host: host, port: port,
             database: StoreConfiguration(location: location, postgresConnectionsPerLoop: poolSize),
-            secrets: secrets, jobs: jobs, logLevel: logLevel, accessLog: accessLog, maxBodyBytes: maxBodyBytes
+            secrets: secrets, jobs: jobs, logLevel: logLevel, accessLog: accessLog, maxBodyBytes: maxBodyBytes,
+            publicURL: publicURL
         )
+        config.seeds = seeds
         return LoadedConfig(config: config, notices: notices)
     }
 

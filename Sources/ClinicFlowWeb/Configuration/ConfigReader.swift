@@ -3,7 +3,7 @@ import Foundation
 /// Typed reads over a `ConfigSource` that collect every problem, so one start-up failure lists them all.
 struct ConfigReader {
     let source: ConfigSource
-    private(set) var problems: [String] = []
+    var problems: [String] = []
 
     init(source: ConfigSource) { self.source = source }
 

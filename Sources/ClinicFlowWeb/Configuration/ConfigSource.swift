@@ -51,6 +51,8 @@ struct ConfigSource {
         var flat: [String: String] = [:]
         func walk(_ node: [String: Any], prefix: String) throws {
             for (key, value) in node {
+                // Clinics and channels are a list of records, parsed by ClinicSeedParser.
+                if prefix.isEmpty, key == "clinics" { continue }
                 let path = prefix.isEmpty ? key : "\(prefix).\(key)"
                 switch value {
                 case let nested as [String: Any]: try walk(nested, prefix: path)
@@ -86,9 +88,11 @@ enum Settings {
     static let jobRetryBase = Setting(fileKey: "jobs.retry_base_seconds", envKeys: ["CLINICFLOW_JOB_RETRY_BASE_SECONDS"])
     static let jobRetryMax = Setting(fileKey: "jobs.retry_max_seconds", envKeys: ["CLINICFLOW_JOB_RETRY_MAX_SECONDS"])
     static let jobPoll = Setting(fileKey: "jobs.poll_seconds", envKeys: ["CLINICFLOW_JOB_POLL_SECONDS"])
+    static let publicURL = Setting(fileKey: "server.public_url", envKeys: ["CLINICFLOW_PUBLIC_URL"])
 
     static let all = [
         mode, host, port, maxBodyBytes, accessLog, logLevel, databaseURL, sqlitePath, poolSize, jwtSecret,
         encryptionKey, jobsInProcess, jobConcurrency, jobLease, jobMaxAttempts, jobRetryBase, jobRetryMax, jobPoll,
+        publicURL,
     ]
 }

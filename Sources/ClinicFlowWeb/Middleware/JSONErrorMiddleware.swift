@@ -1,3 +1,4 @@
+import ClinicFlowEngine
 import Foundation
 import Vapor
 
@@ -69,26 +70,6 @@ struct JSONErrorMiddleware: AsyncMiddleware {
         case 503: "unavailable"
         case 500...599: "internal_error"
         default: "error"
-        }
-    }
-}
-
-extension DecodingError {
-    /// Where decoding failed (`entry[0].changes`), without echoing any of the body's values.
-    var clientReason: String {
-        func path(_ context: Context) -> String {
-            let components = context.codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }
-            let joined = components.joined()
-            return joined.isEmpty ? "the top level" : String(joined.drop { $0 == "." })
-        }
-        switch self {
-        case .typeMismatch(let type, let context): return "\(path(context)) should be \(type)"
-        case .valueNotFound(let type, let context): return "\(path(context)) is missing a \(type) value"
-        case .keyNotFound(let key, let context):
-            let parent = path(context)
-            return parent == "the top level" ? "\(key.stringValue) is required" : "\(parent).\(key.stringValue) is required"
-        case .dataCorrupted(let context): return "\(path(context)) is not valid JSON"
-        @unknown default: return "the body could not be decoded"
         }
     }
 }

@@ -1,0 +1,95 @@
+import ClinicFlowDomain
+import ClinicFlowProviders
+import ClinicFlowStore
+import Foundation
+import Logging
+
+/// The webhook path without HTTP: find the channel, check the media type, verify the signature,
+/// validate the body, then store it with its processing job. Every refusal is a `WebhookRejection`
+/// with the status and reason the provider gets back; nothing refused is stored.
+public struct WebhookGateway: Sendable {
+    public let channels: ChannelDirectory
+    public let batcher: DeliveryBatcher
+    /// Wakes in-process workers once a delivery is stored.
+    public let onStored: @Sendable () -> Void
+
+    public init(channels: ChannelDirectory, batcher: DeliveryBatcher, onStored: @escaping @Sendable () -> Void = {}) {
+        self.channels = channels
+        self.batcher = batcher
+        self.onStored = onStored
+    }
+
+    public struct Accepted: Sendable, Equatable {
+        public var outcome: DeliveryOutcome
+        public var provider: Provider
+    }
+
+    public func receive(provider name: String, channelID: String, request: WebhookRequest, correlationID: String?) async throws -> Accepted {
+        let (channel, credentials) = try await resolve(provider: name, channelID: channelID)
+        let adapter = WebhookAdapters.adapter(for: channel.provider)
+        guard let mediaType = request.mediaType, adapter.acceptedMediaTypes.contains(mediaType) else {
+            let accepted = adapter.acceptedMediaTypes.sorted().joined(separator: " or ")
+            throw WebhookRejection.unsupportedMediaType(
+                "\(channel.provider.displayName) webhooks must be \(accepted), not \(request.mediaType ?? "a body without Content-Type")"
+            )
+        }
+        guard !request.body.isEmpty else { throw WebhookRejection.badRequest("the body is empty") }
+        try adapter.verify(request, channel: channel, credentials: credentials)
+        let identity: DeliveryIdentity
+        do {
+            identity = try adapter.inspect(request)
+        } catch let error as DecodingError {
+            throw WebhookRejection.badRequest("malformed \(channel.provider.displayName) payload: \(error.clientReason)")
+        }
+        let outcome = try await batcher.submit(NewDelivery(
+            clinicID: channel.clinicID, channelID: channel.id, provider: channel.provider, dedupeKey: identity.dedupeKey,
+            eventType: identity.eventType, mediaType: mediaType, body: request.body, correlationID: correlationID,
+            receivedAt: request.receivedAt
+        ))
+        if case .stored = outcome { onStored() }
+        return Accepted(outcome: outcome, provider: channel.provider)
+    }
+
+    /// The channel named in the URL, which must exist, be active and belong to that provider.
+    public func resolve(provider name: String, channelID: String) async throws -> ChannelDirectory.Entry {
+        guard let provider = Provider(rawValue: name) else {
+            throw WebhookRejection(status: 404, reason: "unknown provider \(name); expected one of \(Provider.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let id = UUID(uuidString: channelID), let entry = try await channels.lookup(id), entry.channel.provider == provider else {
+            throw WebhookRejection(status: 404, reason: "no \(provider.rawValue) channel \(channelID)")
+        }
+        guard entry.channel.active else {
+            throw WebhookRejection(status: 403, reason: "channel \(channelID) is disabled")
+        }
+        return entry
+    }
+}
+
+extension DecodingError {
+    /// Where decoding failed (`entry[0].changes[0].value`), without echoing any of the body's values.
+    public var clientReason: String {
+        func path(_ context: Context) -> String {
+            let joined = context.codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }.joined()
+            return joined.isEmpty ? "the top level" : String(joined.drop { $0 == "." })
+        }
+        switch self {
+        case .typeMismatch(let type, let context): return "\(path(context)) should be \(Self.describe(type))"
+        case .valueNotFound(let type, let context): return "\(path(context)) should be \(Self.describe(type)), not null"
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return parent == "the top level" ? "\(key.stringValue) is required" : "\(parent).\(key.stringValue) is required"
+        case .dataCorrupted(let context): return "\(path(context)) is not valid JSON"
+        @unknown default: return "the body could not be decoded"
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type, is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is [Any].Type: "an array"
+        default: String(describing: type).contains("Array") ? "an array" : "an object"
+        }
+    }
+}

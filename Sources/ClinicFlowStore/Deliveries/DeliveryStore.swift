@@ -1,0 +1,235 @@
+import ClinicFlowDomain
+import FluentKit
+import Foundation
+import SQLKit
+
+/// A webhook accepted by the gateway, about to be stored.
+public struct NewDelivery: Sendable, Equatable {
+    public var id: UUID
+    public var clinicID: UUID
+    public var channelID: UUID
+    public var provider: Provider
+    public var dedupeKey: String
+    public var eventType: String?
+    public var mediaType: String?
+    public var body: [UInt8]
+    public var correlationID: String?
+    public var receivedAt: Date
+
+    public init(
+        id: UUID = UUID(), clinicID: UUID, channelID: UUID, provider: Provider, dedupeKey: String, eventType: String?,
+        mediaType: String?, body: [UInt8], correlationID: String?, receivedAt: Date
+    ) {
+        self.id = id
+        self.clinicID = clinicID
+        self.channelID = channelID
+        self.provider = provider
+        self.dedupeKey = dedupeKey
+        self.eventType = eventType
+        self.mediaType = mediaType
+        self.body = body
+        self.correlationID = correlationID
+        self.receivedAt = receivedAt
+    }
+}
+
+public enum DeliveryOutcome: Sendable, Equatable {
+    case stored(id: UUID)
+    /// A retry of a delivery already stored: acknowledged again, processed once.
+    case duplicate(existingID: UUID)
+
+    public var id: UUID {
+        switch self {
+        case .stored(let id), .duplicate(let id): id
+        }
+    }
+}
+
+public enum DeliveryStatus: String, Sendable, Codable {
+    case received, processed, failed
+}
+
+public struct StoredDelivery: Sendable, Equatable {
+    public var id: UUID
+    public var clinicID: UUID
+    public var channelID: UUID
+    public var provider: Provider
+    public var dedupeKey: String
+    public var eventType: String?
+    public var mediaType: String?
+    public var body: [UInt8]
+    public var correlationID: String?
+    public var receivedAt: Date
+    public var status: DeliveryStatus
+    public var eventCount: Int?
+    public var error: String?
+}
+
+/// The `deliveries` table: raw webhooks, stored idempotently together with the job that processes them.
+public struct DeliveryStore: Sendable {
+    public static let normalizeJobKind = "delivery.normalize"
+    public static let ingestQueue = "ingest"
+
+    public let store: Store
+    public let queue: JobQueue
+
+    public init(store: Store, queue: JobQueue) {
+        self.store = store
+        self.queue = queue
+    }
+
+    public struct NormalizePayload: Codable, Sendable, Equatable {
+        public var deliveryID: UUID
+        public init(deliveryID: UUID) { self.deliveryID = deliveryID }
+    }
+
+    /// Stores a batch in one transaction: each new delivery with its normalisation job; retries of
+    /// stored deliveries change nothing. One commit for many webhooks is what lets SQLite keep up
+    /// with bursts (group commit).
+    public func record(_ batch: [NewDelivery]) async throws -> [DeliveryOutcome] {
+        guard !batch.isEmpty else { return [] }
+        return try await store.db.transaction { transaction in
+            let sql = transaction.sql
+            // Within one batch the first of two identical deliveries wins, as across batches.
+            var firstIndex: [String: Int] = [:]
+            for (index, delivery) in batch.enumerated() where firstIndex[Self.key(delivery)] == nil {
+                firstIndex[Self.key(delivery)] = index
+            }
+            let unique = firstIndex.values.sorted().map { batch[$0] }
+            var insert = sql.insert(into: "deliveries")
+                .columns(
+                    "id", "clinic_id", "channel_id", "provider", "dedupe_key", "event_type", "media_type", "body",
+                    "correlation_id", "received_at", "status"
+                )
+            for delivery in unique {
+                insert = insert.values(
+                    SQLBind(delivery.id), SQLBind(delivery.clinicID), SQLBind(delivery.channelID),
+                    SQLBind(delivery.provider.rawValue), SQLBind(delivery.dedupeKey), bindOrNull(delivery.eventType),
+                    bindOrNull(delivery.mediaType), SQLBind(Data(delivery.body)), bindOrNull(delivery.correlationID),
+                    SQLBind(delivery.receivedAt), SQLBind(DeliveryStatus.received.rawValue)
+                )
+            }
+            let insertedIDs = Set(try await insert
+                .ignoringConflicts(with: ["channel_id", "dedupe_key"])
+                .returning("id")
+                .all(decodingColumn: "id", as: UUID.self))
+
+            let stored = unique.filter { insertedIDs.contains($0.id) }
+            try await queue.enqueue(contentsOf: try stored.map { delivery in
+                try JobRequest(
+                    kind: Self.normalizeJobKind, encoding: NormalizePayload(deliveryID: delivery.id), queue: Self.ingestQueue,
+                    idempotencyKey: "\(Self.normalizeJobKind):\(delivery.id.uuidString)", clinicID: delivery.clinicID,
+                    correlationID: delivery.correlationID
+                )
+            }, on: transaction)
+
+            var existing: [String: UUID] = [:]
+            let duplicates = unique.filter { !insertedIDs.contains($0.id) }
+            if !duplicates.isEmpty {
+                existing = try await existingIDs(for: duplicates, on: sql)
+            }
+            return try batch.map { delivery in
+                let key = Self.key(delivery)
+                let winner = batch[firstIndex[key]!]
+                if insertedIDs.contains(winner.id) {
+                    return winner.id == delivery.id ? .stored(id: delivery.id) : .duplicate(existingID: winner.id)
+                }
+                guard let id = existing[key] else {
+                    throw StoreError.unexpectedResult("a delivery was neither stored nor found")
+                }
+                return .duplicate(existingID: id)
+            }
+        }
+    }
+
+    public func find(id: UUID, on database: (any Database)? = nil) async throws -> StoredDelivery? {
+        try await (database ?? store.db).sql.select()
+            .columns(
+                "id", "clinic_id", "channel_id", "provider", "dedupe_key", "event_type", "media_type", "body",
+                "correlation_id", "received_at", "status", "event_count", "error"
+            )
+            .from("deliveries")
+            .where("id", .equal, id)
+            .first()
+            .map(StoredDelivery.init(row:))
+    }
+
+    /// Deliveries of one channel, newest first (for the console and tests).
+    public func list(channelID: UUID, limit: Int = 100) async throws -> [StoredDelivery] {
+        try await store.db.sql.select()
+            .columns(
+                "id", "clinic_id", "channel_id", "provider", "dedupe_key", "event_type", "media_type", "body",
+                "correlation_id", "received_at", "status", "event_count", "error"
+            )
+            .from("deliveries")
+            .where("channel_id", .equal, channelID)
+            .orderBy("received_at", .descending)
+            .limit(limit)
+            .all()
+            .map(StoredDelivery.init(row:))
+    }
+
+    public func markProcessed(_ id: UUID, eventCount: Int, at date: Date, on database: any Database) async throws {
+        try await database.sql.update("deliveries")
+            .set("status", to: DeliveryStatus.processed.rawValue)
+            .set("event_count", to: eventCount)
+            .set("error", to: SQLLiteral.null)
+            .set("processed_at", to: date)
+            .where("id", .equal, id)
+            .run()
+    }
+
+    public func markFailed(_ id: UUID, error: String, at date: Date) async throws {
+        try await store.db.sql.update("deliveries")
+            .set("status", to: DeliveryStatus.failed.rawValue)
+            .set("error", to: JobQueue.truncated(error))
+            .set("processed_at", to: date)
+            .where("id", .equal, id)
+            .run()
+    }
+
+    private static func key(_ delivery: NewDelivery) -> String {
+        "\(delivery.channelID.uuidString)|\(delivery.dedupeKey)"
+    }
+
+    private func existingIDs(for deliveries: [NewDelivery], on sql: any SQLDatabase) async throws -> [String: UUID] {
+        var out: [String: UUID] = [:]
+        for (channelID, group) in Dictionary(grouping: deliveries, by: \.channelID) {
+            let rows = try await sql.select()
+                .columns("id", "dedupe_key")
+                .from("deliveries")
+                .where("channel_id", .equal, channelID)
+                .where("dedupe_key", .in, group.map(\.dedupeKey))
+                .all()
+            for row in rows {
+                out["\(channelID.uuidString)|\(try row.decode(column: "dedupe_key", as: String.self))"] = try row.decode(column: "id", as: UUID.self)
+            }
+        }
+        return out
+    }
+}
+
+extension StoredDelivery {
+    init(row: any SQLRow) throws {
+        let provider = try row.decode(column: "provider", as: String.self)
+        let status = try row.decode(column: "status", as: String.self)
+        guard let parsedProvider = Provider(rawValue: provider), let parsedStatus = DeliveryStatus(rawValue: status) else {
+            throw StoreError.unexpectedResult("delivery with provider \(provider), status \(status)")
+        }
+        self.init(
+            id: try row.decode(column: "id", as: UUID.self),
+            clinicID: try row.decode(column: "clinic_id", as: UUID.self),
+            channelID: try row.decode(column: "channel_id", as: UUID.self),
+            provider: parsedProvider,
+            dedupeKey: try row.decode(column: "dedupe_key", as: String.self),
+            eventType: try row.decode(column: "event_type", as: String?.self),
+            mediaType: try row.decode(column: "media_type", as: String?.self),
+            body: Array(try row.decode(column: "body", as: Data.self)),
+            correlationID: try row.decode(column: "correlation_id", as: String?.self),
+            receivedAt: try row.decode(column: "received_at", as: Date.self),
+            status: parsedStatus,
+            eventCount: try row.decode(column: "event_count", as: Int?.self),
+            error: try row.decode(column: "error", as: String?.self)
+        )
+    }
+}
