@@ -76,7 +76,9 @@ let package = Package(
             dependencies: [
                 "ClinicFlowWeb",
                 "ClinicFlowStore",
+                "ClinicFlowProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),

@@ -30,7 +30,7 @@ import Testing
                 if index.isMultiple(of: 50) { workerA.wake() }
             }
             let finished = try await eventually(timeout: .seconds(60)) {
-                try await queue.depth().first { $0.status == .done }?.count == total
+                try await queue.count(status: .done) == total
             }
             workerA.stop()
             workerB.stop()

@@ -5,7 +5,7 @@ import Testing
 
 /// What each provider's sample payloads mean once normalised.
 @Suite struct NormalizerTests {
-    func channel(_ provider: Provider) -> Channel { Channel(clinicID: UUID(), provider: provider, name: "test") }
+    func channel(_ provider: Provider) -> ClinicChannel { ClinicChannel(clinicID: UUID(), provider: provider, name: "test") }
 
     func normalize(_ provider: Provider, _ fixture: String, mediaType: String = "application/json") throws -> [InboundEvent] {
         let content = DeliveryContent(body: try Fixtures.bytes(fixture), mediaType: mediaType, receivedAt: Date(timeIntervalSince1970: 1_717_000_000))

@@ -6,7 +6,7 @@ import Testing
 /// The providers' official signature vectors (../shared/providers.md), plus the derived ones where a
 /// provider publishes none. Each is checked to pass, and to fail once a single byte changes.
 @Suite struct SignatureVectorTests {
-    static let channel = Channel(clinicID: UUID(), provider: .meta, name: "test")
+    static let channel = ClinicChannel(clinicID: UUID(), provider: .meta, name: "test")
 
     func request(_ body: String, headers: [(String, String)], url: String = "https://clinic.example/hooks/x/y", method: String = "POST", at now: Date = Date()) -> WebhookRequest {
         WebhookRequest(method: method, url: url, headers: HeaderFields(headers + [("Content-Type", "application/json")]), body: Array(body.utf8), receivedAt: now)

@@ -7,8 +7,6 @@ import Vapor
 import VaporTesting
 import Testing
 
-/// NIO also has a `Channel`; in these tests the word means a clinic channel.
-typealias Channel = ClinicFlowDomain.Channel
 
 /// One provider's webhook, signed the way that provider signs it.
 struct ProviderCase: Sendable, CustomTestStringConvertible {
@@ -149,10 +147,10 @@ struct ProviderCase: Sendable, CustomTestStringConvertible {
 
 extension Application {
     /// A clinic with one channel for `provider`, created through the real repositories.
-    func makeChannel(_ services: ClinicFlowServices, provider: Provider, credentials: [String: String], settings: ChannelSettings = .init()) async throws -> Channel {
+    func makeChannel(_ services: ClinicFlowServices, provider: Provider, credentials: [String: String], settings: ChannelSettings = .init()) async throws -> ClinicChannel {
         let clinic = try await services.engine.clinics.create(Clinic(name: "Clínica Teste", slug: "clinica-\(UUID().uuidString.prefix(8).lowercased())", timeZone: "America/Sao_Paulo", defaultRegion: "BR"))
         return try await services.engine.channels.create(
-            Channel(clinicID: clinic.id, provider: provider, name: "\(provider.displayName) test", settings: settings),
+            ClinicChannel(clinicID: clinic.id, provider: provider, name: "\(provider.displayName) test", settings: settings),
             credentials: ChannelCredentials(credentials)
         )
     }
@@ -160,7 +158,7 @@ extension Application {
 
 extension TestingApplicationTester {
     /// Posts `body` to the channel's hook, signed as the provider would sign it.
-    func postWebhook(_ testCase: ProviderCase, channel: Channel, body: String, headers extra: [(String, String)]? = nil, mediaType: String? = nil, signedAt: Date = Date()) async throws -> TestingHTTPResponse {
+    func postWebhook(_ testCase: ProviderCase, channel: ClinicChannel, body: String, headers extra: [(String, String)]? = nil, mediaType: String? = nil, signedAt: Date = Date()) async throws -> TestingHTTPResponse {
         let path = "/hooks/\(testCase.provider.rawValue)/\(channel.id.uuidString.lowercased())"
         let url = "http://localhost\(path)"  // in-memory requests carry no Host; the gateway falls back to localhost
         var headers = HTTPHeaders([("Content-Type", mediaType ?? testCase.mediaType)])

@@ -1,17 +1,24 @@
 import ClinicFlowStore
 import Foundation
+import NIOCore
 import Synchronization
 
 /// Group commit for webhook deliveries: requests that arrive while a transaction is being written
 /// wait and go into the next one together. At low load each delivery commits alone (no added
 /// delay); under a burst one commit carries many, which is what lets SQLite's single writer keep up.
+///
+/// Everything here runs on event-loop futures rather than tasks: under load, each hop through the
+/// concurrency pool waits behind the request handlers, and the writer is the one thing that must
+/// never wait.
 public final class DeliveryBatcher: Sendable {
+    private typealias Waiter = (delivery: NewDelivery, promise: EventLoopPromise<DeliveryOutcome>)
+
     private let deliveries: DeliveryStore
     private let maxBatch: Int
     private let state = Mutex(State())
 
     private struct State {
-        var pending: [(NewDelivery, CheckedContinuation<DeliveryOutcome, any Error>)] = []
+        var pending: [Waiter] = []
         var flushing = false
     }
 
@@ -20,35 +27,40 @@ public final class DeliveryBatcher: Sendable {
         self.maxBatch = max(1, maxBatch)
     }
 
-    /// Stores `delivery` (with its processing job) and returns once it is committed.
-    public func submit(_ delivery: NewDelivery) async throws -> DeliveryOutcome {
-        try await withCheckedThrowingContinuation { continuation in
-            let startFlusher = state.withLock { state in
-                state.pending.append((delivery, continuation))
-                if state.flushing { return false }
-                state.flushing = true
-                return true
-            }
-            if startFlusher { Task { await self.flushUntilEmpty() } }
+    /// Stores `delivery` (with its processing job); the future completes, on `eventLoop`, once it is committed.
+    public func submit(_ delivery: NewDelivery, on eventLoop: any EventLoop) -> EventLoopFuture<DeliveryOutcome> {
+        let promise = eventLoop.makePromise(of: DeliveryOutcome.self)
+        let startFlushing = state.withLock { state in
+            state.pending.append((delivery, promise))
+            if state.flushing { return false }
+            state.flushing = true
+            return true
         }
+        if startFlushing { flushNext() }
+        return promise.futureResult
     }
 
-    private func flushUntilEmpty() async {
-        while true {
-            let batch = state.withLock { state -> [(NewDelivery, CheckedContinuation<DeliveryOutcome, any Error>)] in
-                let taken = Array(state.pending.prefix(maxBatch))
-                state.pending.removeFirst(taken.count)
-                if taken.isEmpty { state.flushing = false }
-                return taken
-            }
-            if batch.isEmpty { return }
-            do {
-                let outcomes = try await deliveries.record(batch.map(\.0))
-                for (item, outcome) in zip(batch, outcomes) { item.1.resume(returning: outcome) }
-            } catch {
+    public func submit(_ delivery: NewDelivery) async throws -> DeliveryOutcome {
+        try await submit(delivery, on: deliveries.store.db.eventLoop).get()
+    }
+
+    private func flushNext() {
+        let batch = state.withLock { state -> [Waiter] in
+            let taken = Array(state.pending.prefix(maxBatch))
+            state.pending.removeFirst(taken.count)
+            if taken.isEmpty { state.flushing = false }
+            return taken
+        }
+        guard !batch.isEmpty else { return }
+        deliveries.recordFuture(batch.map(\.delivery)).whenComplete { result in
+            switch result {
+            case .success(let outcomes):
+                for (waiter, outcome) in zip(batch, outcomes) { waiter.promise.succeed(outcome) }
+            case .failure(let error):
                 // Nothing of this batch was committed; each webhook gets an error and its provider retries.
-                for item in batch { item.1.resume(throwing: error) }
+                for waiter in batch { waiter.promise.fail(error) }
             }
+            self.flushNext()
         }
     }
 }

@@ -3,6 +3,7 @@ import ClinicFlowProviders
 import ClinicFlowStore
 import Foundation
 import Logging
+import NIOCore
 
 /// The webhook path without HTTP: find the channel, check the media type, verify the signature,
 /// validate the body, then store it with its processing job. Every refusal is a `WebhookRejection`
@@ -24,8 +25,19 @@ public struct WebhookGateway: Sendable {
         public var provider: Provider
     }
 
-    public func receive(provider name: String, channelID: String, request: WebhookRequest, correlationID: String?) async throws -> Accepted {
-        let (channel, credentials) = try await resolve(provider: name, channelID: channelID)
+    /// - Parameter eventLoop: where the commit is reported (the request's loop); any loop otherwise.
+    public func receive(
+        provider name: String, channelID: String, request: WebhookRequest, correlationID: String?, on eventLoop: (any EventLoop)? = nil
+    ) async throws -> Accepted {
+        let entry = try await resolve(provider: name, channelID: channelID)
+        let delivery = try accept(request, channel: entry.channel, credentials: entry.credentials, correlationID: correlationID)
+        let outcome = try await batcher.submit(delivery, on: eventLoop ?? channels.repository.store.db.eventLoop).get()
+        if case .stored = outcome { onStored() }
+        return Accepted(outcome: outcome, provider: entry.channel.provider)
+    }
+
+    /// Checks a request against its channel and turns it into a delivery to store; throws the rejection.
+    func accept(_ request: WebhookRequest, channel: ClinicChannel, credentials: ChannelCredentials, correlationID: String?) throws -> NewDelivery {
         let adapter = WebhookAdapters.adapter(for: channel.provider)
         guard let mediaType = request.mediaType, adapter.acceptedMediaTypes.contains(mediaType) else {
             let accepted = adapter.acceptedMediaTypes.sorted().joined(separator: " or ")
@@ -41,13 +53,11 @@ public struct WebhookGateway: Sendable {
         } catch let error as DecodingError {
             throw WebhookRejection.badRequest("malformed \(channel.provider.displayName) payload: \(error.clientReason)")
         }
-        let outcome = try await batcher.submit(NewDelivery(
+        return NewDelivery(
             clinicID: channel.clinicID, channelID: channel.id, provider: channel.provider, dedupeKey: identity.dedupeKey,
             eventType: identity.eventType, mediaType: mediaType, body: request.body, correlationID: correlationID,
             receivedAt: request.receivedAt
-        ))
-        if case .stored = outcome { onStored() }
-        return Accepted(outcome: outcome, provider: channel.provider)
+        )
     }
 
     /// The channel named in the URL, which must exist, be active and belong to that provider.
@@ -88,7 +98,6 @@ extension DecodingError {
         case is String.Type: "a string"
         case is Int.Type, is Int64.Type, is Double.Type: "a number"
         case is Bool.Type: "true or false"
-        case is [Any].Type: "an array"
         default: String(describing: type).contains("Array") ? "an array" : "an object"
         }
     }

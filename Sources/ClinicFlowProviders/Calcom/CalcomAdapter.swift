@@ -11,7 +11,7 @@ public struct CalcomAdapter: WebhookAdapter {
     public var provider: Provider { .calcom }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
 
-    public func verify(_ request: WebhookRequest, channel: Channel, credentials: ChannelCredentials) throws {
+    public func verify(_ request: WebhookRequest, channel: ClinicChannel, credentials: ChannelCredentials) throws {
         let secret = try requireCredential("webhook_secret", in: credentials)
         guard let header = request.headers.first(Self.signatureHeader) else {
             throw WebhookRejection.unauthorized("missing \(Self.signatureHeader) header")
@@ -30,7 +30,7 @@ public struct CalcomAdapter: WebhookAdapter {
         return DeliveryIdentity(dedupeKey: "\(uid):\(webhook.triggerEvent)", eventType: webhook.triggerEvent)
     }
 
-    public func normalize(_ delivery: DeliveryContent, channel: Channel) throws -> [InboundEvent] {
+    public func normalize(_ delivery: DeliveryContent, channel: ClinicChannel) throws -> [InboundEvent] {
         let webhook = try decodeJSON(CalcomWebhook.self, from: delivery.body)
         let payload = webhook.payload
         let occurredAt = Timestamps.iso8601(webhook.createdAt)

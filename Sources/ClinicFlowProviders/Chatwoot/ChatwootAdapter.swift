@@ -10,7 +10,7 @@ public struct ChatwootAdapter: WebhookAdapter {
     public var provider: Provider { .chatwoot }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
 
-    public func verify(_ request: WebhookRequest, channel: Channel, credentials: ChannelCredentials) throws {
+    public func verify(_ request: WebhookRequest, channel: ClinicChannel, credentials: ChannelCredentials) throws {
         let signature = request.headers.first("X-Chatwoot-Signature")
         if signature == nil, !channel.settings.requireSignature { return }
         let secret = try requireCredential("webhook_secret", in: credentials)
@@ -37,7 +37,7 @@ public struct ChatwootAdapter: WebhookAdapter {
         return DeliveryIdentity(dedupeKey: "\(payload.event):\(id):\(version)", eventType: payload.event)
     }
 
-    public func normalize(_ delivery: DeliveryContent, channel: Channel) throws -> [InboundEvent] {
+    public func normalize(_ delivery: DeliveryContent, channel: ClinicChannel) throws -> [InboundEvent] {
         let payload = try decodeJSON(ChatwootPayload.self, from: delivery.body)
         switch payload.event {
         case "message_created":

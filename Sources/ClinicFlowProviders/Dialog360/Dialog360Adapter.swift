@@ -14,7 +14,7 @@ public struct Dialog360Adapter: WebhookAdapter {
     public var provider: Provider { .dialog360 }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
 
-    public func verify(_ request: WebhookRequest, channel: Channel, credentials: ChannelCredentials) throws {
+    public func verify(_ request: WebhookRequest, channel: ClinicChannel, credentials: ChannelCredentials) throws {
         if let secret = credentials["signature_secret"] {
             guard let header = request.headers.first(Self.signatureHeader) else {
                 throw WebhookRejection.unauthorized("missing \(Self.signatureHeader) header")
@@ -42,7 +42,7 @@ public struct Dialog360Adapter: WebhookAdapter {
         return .ids(MetaNormalizer.ids(in: webhook), eventType: "messages", body: request.body)
     }
 
-    public func normalize(_ delivery: DeliveryContent, channel: Channel) throws -> [InboundEvent] {
+    public func normalize(_ delivery: DeliveryContent, channel: ClinicChannel) throws -> [InboundEvent] {
         MetaNormalizer.events(from: try decode(delivery.body), provider: provider)
     }
 

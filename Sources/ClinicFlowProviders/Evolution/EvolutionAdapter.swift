@@ -10,7 +10,7 @@ public struct EvolutionAdapter: WebhookAdapter {
     public var provider: Provider { .evolution }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
 
-    public func verify(_ request: WebhookRequest, channel: Channel, credentials: ChannelCredentials) throws {
+    public func verify(_ request: WebhookRequest, channel: ClinicChannel, credentials: ChannelCredentials) throws {
         if let key = credentials["jwt_key"] {
             guard let authorization = request.headers.first("Authorization"), authorization.lowercased().hasPrefix("bearer ") else {
                 throw WebhookRejection.unauthorized("missing Authorization: Bearer header (Evolution's jwt_key token)")
@@ -35,7 +35,7 @@ public struct EvolutionAdapter: WebhookAdapter {
         return .ids(ids, eventType: webhook.event, body: request.body)
     }
 
-    public func normalize(_ delivery: DeliveryContent, channel: Channel) throws -> [InboundEvent] {
+    public func normalize(_ delivery: DeliveryContent, channel: ClinicChannel) throws -> [InboundEvent] {
         let webhook = try decodeJSON(EvolutionWebhook.self, from: delivery.body)
         switch webhook.event.lowercased() {
         case "messages.upsert":

@@ -8,7 +8,7 @@ public struct HubSpotAdapter: WebhookAdapter {
     public var provider: Provider { .hubspot }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
 
-    public func verify(_ request: WebhookRequest, channel: Channel, credentials: ChannelCredentials) throws {
+    public func verify(_ request: WebhookRequest, channel: ClinicChannel, credentials: ChannelCredentials) throws {
         let secret = try requireCredential("client_secret", in: credentials)
         try HubSpotSignature.verify(
             headers: request.headers, method: request.method, uri: request.url, body: request.body, secret: secret,
@@ -21,7 +21,7 @@ public struct HubSpotAdapter: WebhookAdapter {
         return .ids(events.map { "event:\($0.eventId.value)" }, eventType: events.first?.subscriptionType, body: request.body)
     }
 
-    public func normalize(_ delivery: DeliveryContent, channel: Channel) throws -> [InboundEvent] {
+    public func normalize(_ delivery: DeliveryContent, channel: ClinicChannel) throws -> [InboundEvent] {
         try decodeJSON([HubSpotEvent].self, from: delivery.body).compactMap { event in
             guard event.subscriptionType.hasPrefix("contact."), let objectID = event.objectId?.value else { return nil }
             var contact = ContactUpsert(

@@ -11,7 +11,7 @@ public struct MetaAdapter: WebhookAdapter {
     public var provider: Provider { .meta }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
 
-    public func verify(_ request: WebhookRequest, channel: Channel, credentials: ChannelCredentials) throws {
+    public func verify(_ request: WebhookRequest, channel: ClinicChannel, credentials: ChannelCredentials) throws {
         let secret = try requireCredential("app_secret", in: credentials)
         guard let header = request.headers.first(Self.signatureHeader) else {
             throw WebhookRejection.unauthorized("missing \(Self.signatureHeader) header")
@@ -30,7 +30,7 @@ public struct MetaAdapter: WebhookAdapter {
         return .ids(MetaNormalizer.ids(in: webhook), eventType: webhook.object, body: request.body)
     }
 
-    public func normalize(_ delivery: DeliveryContent, channel: Channel) throws -> [InboundEvent] {
+    public func normalize(_ delivery: DeliveryContent, channel: ClinicChannel) throws -> [InboundEvent] {
         MetaNormalizer.events(from: try decodeJSON(MetaWebhook.self, from: delivery.body), provider: provider)
     }
 

@@ -8,7 +8,7 @@ public struct StripeAdapter: WebhookAdapter {
     public var provider: Provider { .stripe }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
 
-    public func verify(_ request: WebhookRequest, channel: Channel, credentials: ChannelCredentials) throws {
+    public func verify(_ request: WebhookRequest, channel: ClinicChannel, credentials: ChannelCredentials) throws {
         let current = try requireCredential("webhook_secret", in: credentials)
         // During a secret roll both the old and the new secret sign.
         let secrets = [current] + [credentials["previous_webhook_secret"]].compactMap { $0 }
@@ -22,7 +22,7 @@ public struct StripeAdapter: WebhookAdapter {
         return DeliveryIdentity(dedupeKey: event.id, eventType: event.type)
     }
 
-    public func normalize(_ delivery: DeliveryContent, channel: Channel) throws -> [InboundEvent] {
+    public func normalize(_ delivery: DeliveryContent, channel: ClinicChannel) throws -> [InboundEvent] {
         let event = try decodeJSON(StripeEvent.self, from: delivery.body)
         let object = event.data.object
         guard let state = Self.states[event.type], let objectID = object["id"]?.text else { return [] }

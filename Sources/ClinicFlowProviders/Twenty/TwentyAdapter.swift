@@ -10,7 +10,7 @@ public struct TwentyAdapter: WebhookAdapter {
     public var provider: Provider { .twenty }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
 
-    public func verify(_ request: WebhookRequest, channel: Channel, credentials: ChannelCredentials) throws {
+    public func verify(_ request: WebhookRequest, channel: ClinicChannel, credentials: ChannelCredentials) throws {
         let secret = try requireCredential("webhook_secret", in: credentials)
         guard let signature = request.headers.first("X-Twenty-Webhook-Signature") else {
             throw WebhookRejection.unauthorized("missing X-Twenty-Webhook-Signature header")
@@ -31,7 +31,7 @@ public struct TwentyAdapter: WebhookAdapter {
         return .ids(ids, eventType: webhook.eventName, body: request.body)
     }
 
-    public func normalize(_ delivery: DeliveryContent, channel: Channel) throws -> [InboundEvent] {
+    public func normalize(_ delivery: DeliveryContent, channel: ClinicChannel) throws -> [InboundEvent] {
         let webhook = try decodeJSON(TwentyWebhook.self, from: delivery.body)
         let parts = webhook.eventName.split(separator: ".")
         guard parts.count == 2, parts[0] == "person" else { return [] }

@@ -8,7 +8,7 @@ public struct TwilioAdapter: WebhookAdapter {
     public var provider: Provider { .twilio }
     public var acceptedMediaTypes: Set<String> { ["application/x-www-form-urlencoded", "application/json"] }
 
-    public func verify(_ request: WebhookRequest, channel: Channel, credentials: ChannelCredentials) throws {
+    public func verify(_ request: WebhookRequest, channel: ClinicChannel, credentials: ChannelCredentials) throws {
         let token = try requireCredential("auth_token", in: credentials)
         guard let signature = request.headers.first(TwilioSignature.header) else {
             throw WebhookRejection.unauthorized("missing \(TwilioSignature.header) header")
@@ -44,7 +44,7 @@ public struct TwilioAdapter: WebhookAdapter {
         throw WebhookRejection.badRequest("MessageSid or CallSid is required")
     }
 
-    public func normalize(_ delivery: DeliveryContent, channel: Channel) throws -> [InboundEvent] {
+    public func normalize(_ delivery: DeliveryContent, channel: ClinicChannel) throws -> [InboundEvent] {
         let fields = try Self.fields(delivery.body, mediaType: delivery.mediaType)
         if let sid = fields["MessageSid"] ?? fields["SmsSid"] {
             let status = fields["MessageStatus"] ?? fields["SmsStatus"]

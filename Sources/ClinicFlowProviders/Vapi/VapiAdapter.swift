@@ -10,7 +10,7 @@ public struct VapiAdapter: WebhookAdapter {
     public var provider: Provider { .vapi }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
 
-    public func verify(_ request: WebhookRequest, channel: Channel, credentials: ChannelCredentials) throws {
+    public func verify(_ request: WebhookRequest, channel: ClinicChannel, credentials: ChannelCredentials) throws {
         if let secret = credentials["hmac_secret"] {
             guard let signature = request.headers.first("x-signature") else {
                 throw WebhookRejection.unauthorized("missing x-signature header")
@@ -52,7 +52,7 @@ public struct VapiAdapter: WebhookAdapter {
         return .bodyHash(request.body, eventType: message.type)
     }
 
-    public func normalize(_ delivery: DeliveryContent, channel: Channel) throws -> [InboundEvent] {
+    public func normalize(_ delivery: DeliveryContent, channel: ClinicChannel) throws -> [InboundEvent] {
         let message = try decodeJSON(VapiEnvelope.self, from: delivery.body).message
         guard let callID = message.call?.id else { return [] }
         let customer = message.customer?.number ?? message.call?.customer?.number

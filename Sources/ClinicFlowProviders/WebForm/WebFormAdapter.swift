@@ -16,7 +16,7 @@ public struct WebFormAdapter: WebhookAdapter {
     public var provider: Provider { .webform }
     public var acceptedMediaTypes: Set<String> { ["application/json", "application/x-www-form-urlencoded"] }
 
-    public func verify(_ request: WebhookRequest, channel: Channel, credentials: ChannelCredentials) throws {
+    public func verify(_ request: WebhookRequest, channel: ClinicChannel, credentials: ChannelCredentials) throws {
         let apiKey = credentials["api_key"]
         let secret = credentials["signing_secret"]
         guard apiKey != nil || secret != nil else {
@@ -57,7 +57,7 @@ public struct WebFormAdapter: WebhookAdapter {
         return .bodyHash(request.body, eventType: "form_lead")
     }
 
-    public func normalize(_ delivery: DeliveryContent, channel: Channel) throws -> [InboundEvent] {
+    public func normalize(_ delivery: DeliveryContent, channel: ClinicChannel) throws -> [InboundEvent] {
         let fields = try Self.fields(delivery.body, mediaType: delivery.mediaType)
         let id = fields["submission_id"] ?? fields["id"] ?? Digest.sha256Hex(delivery.body)
         return [InboundEvent(provider: provider, providerEventID: "form:\(id)", occurredAt: delivery.receivedAt, body: .formLead(Self.lead(from: fields)))]

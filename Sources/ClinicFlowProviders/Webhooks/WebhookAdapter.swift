@@ -7,12 +7,12 @@ public protocol WebhookAdapter: Sendable {
     /// Media types this provider posts.
     var acceptedMediaTypes: Set<String> { get }
     /// Throws a 401 `WebhookRejection` when the request is not provably from the provider.
-    func verify(_ request: WebhookRequest, channel: Channel, credentials: ChannelCredentials) throws
+    func verify(_ request: WebhookRequest, channel: ClinicChannel, credentials: ChannelCredentials) throws
     /// Parses the body to validate it and to find the key that identifies this delivery across retries.
     /// Throws `WebhookRejection` or `DecodingError` (reported as 400 with the failing path).
     func inspect(_ request: WebhookRequest) throws -> DeliveryIdentity
     /// The events in a stored delivery. Called by the normalisation job, never on the request path.
-    func normalize(_ delivery: DeliveryContent, channel: Channel) throws -> [InboundEvent]
+    func normalize(_ delivery: DeliveryContent, channel: ClinicChannel) throws -> [InboundEvent]
 }
 
 /// What identifies one delivery: a retry carries the same key, so it is stored once.

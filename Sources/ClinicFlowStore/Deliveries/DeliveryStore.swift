@@ -2,6 +2,7 @@ import ClinicFlowDomain
 import FluentKit
 import Foundation
 import SQLKit
+import SQLiteNIO
 
 /// A webhook accepted by the gateway, about to be stored.
 public struct NewDelivery: Sendable, Equatable {
@@ -17,7 +18,7 @@ public struct NewDelivery: Sendable, Equatable {
     public var receivedAt: Date
 
     public init(
-        id: UUID = UUID(), clinicID: UUID, channelID: UUID, provider: Provider, dedupeKey: String, eventType: String?,
+        id: UUID = .timeOrdered(), clinicID: UUID, channelID: UUID, provider: Provider, dedupeKey: String, eventType: String?,
         mediaType: String?, body: [UInt8], correlationID: String?, receivedAt: Date
     ) {
         self.id = id
@@ -87,59 +88,78 @@ public struct DeliveryStore: Sendable {
     /// stored deliveries change nothing. One commit for many webhooks is what lets SQLite keep up
     /// with bursts (group commit).
     public func record(_ batch: [NewDelivery]) async throws -> [DeliveryOutcome] {
-        guard !batch.isEmpty else { return [] }
-        return try await store.db.transaction { transaction in
-            let sql = transaction.sql
-            // Within one batch the first of two identical deliveries wins, as across batches.
-            var firstIndex: [String: Int] = [:]
-            for (index, delivery) in batch.enumerated() where firstIndex[Self.key(delivery)] == nil {
-                firstIndex[Self.key(delivery)] = index
-            }
-            let unique = firstIndex.values.sorted().map { batch[$0] }
-            var insert = sql.insert(into: "deliveries")
-                .columns(
-                    "id", "clinic_id", "channel_id", "provider", "dedupe_key", "event_type", "media_type", "body",
-                    "correlation_id", "received_at", "status"
-                )
-            for delivery in unique {
-                insert = insert.values(
-                    SQLBind(delivery.id), SQLBind(delivery.clinicID), SQLBind(delivery.channelID),
-                    SQLBind(delivery.provider.rawValue), SQLBind(delivery.dedupeKey), bindOrNull(delivery.eventType),
-                    bindOrNull(delivery.mediaType), SQLBind(Data(delivery.body)), bindOrNull(delivery.correlationID),
-                    SQLBind(delivery.receivedAt), SQLBind(DeliveryStatus.received.rawValue)
-                )
-            }
-            let insertedIDs = Set(try await insert
-                .ignoringConflicts(with: ["channel_id", "dedupe_key"])
-                .returning("id")
-                .all(decodingColumn: "id", as: UUID.self))
+        try await recordFuture(batch).get()
+    }
 
-            let stored = unique.filter { insertedIDs.contains($0.id) }
-            try await queue.enqueue(contentsOf: try stored.map { delivery in
+    /// `record` as a future, for the group-commit batcher: on SQLite the whole batch runs on event
+    /// loops, never waiting for a concurrency-pool thread between statements.
+    public func recordFuture(_ batch: [NewDelivery]) -> EventLoopFuture<[DeliveryOutcome]> {
+        let database = store.db
+        guard !batch.isEmpty else { return database.eventLoop.makeSucceededFuture([]) }
+        // Within one batch the first of two identical deliveries wins, as across batches.
+        var firstSeen: [String: Int] = [:]
+        for (index, delivery) in batch.enumerated() where firstSeen[Self.key(delivery)] == nil {
+            firstSeen[Self.key(delivery)] = index
+        }
+        let firstIndex = firstSeen
+        let unique = firstIndex.values.sorted().map { batch[$0] }
+        let jobs: @Sendable (Set<UUID>) throws -> [JobRequest] = { inserted in
+            try unique.filter { inserted.contains($0.id) }.map { delivery in
                 try JobRequest(
                     kind: Self.normalizeJobKind, encoding: NormalizePayload(deliveryID: delivery.id), queue: Self.ingestQueue,
                     idempotencyKey: "\(Self.normalizeJobKind):\(delivery.id.uuidString)", clinicID: delivery.clinicID,
                     correlationID: delivery.correlationID
                 )
-            }, on: transaction)
-
-            var existing: [String: UUID] = [:]
-            let duplicates = unique.filter { !insertedIDs.contains($0.id) }
-            if !duplicates.isEmpty {
-                existing = try await existingIDs(for: duplicates, on: sql)
             }
-            return try batch.map { delivery in
+        }
+        let written: EventLoopFuture<BatchResult>
+        if store.kind == .sqlite, let sqlite = database as? any SQLiteDatabase {
+            written = recordOnSQLite(unique, jobs: jobs, on: sqlite)
+        } else {
+            let queue = self.queue
+            written = database.eventLoop.makeFutureWithTask {
+                try await database.transaction { transaction in
+                    let inserted = try await Self.insert(unique, on: transaction.sql)
+                    try await queue.enqueue(contentsOf: try jobs(inserted), on: transaction)
+                    let duplicates = unique.filter { !inserted.contains($0.id) }
+                    let existing = duplicates.isEmpty ? [:] : try await Self.existingIDs(for: duplicates, on: transaction.sql)
+                    return BatchResult(inserted: inserted, existing: existing)
+                }
+            }
+        }
+        return written.flatMapThrowing { result in
+            try batch.map { delivery in
                 let key = Self.key(delivery)
                 let winner = batch[firstIndex[key]!]
-                if insertedIDs.contains(winner.id) {
+                if result.inserted.contains(winner.id) {
                     return winner.id == delivery.id ? .stored(id: delivery.id) : .duplicate(existingID: winner.id)
                 }
-                guard let id = existing[key] else {
+                guard let id = result.existing[key] else {
                     throw StoreError.unexpectedResult("a delivery was neither stored nor found")
                 }
                 return .duplicate(existingID: id)
             }
         }
+    }
+
+    private static func insert(_ deliveries: [NewDelivery], on sql: any SQLDatabase) async throws -> Set<UUID> {
+        var insert = sql.insert(into: "deliveries")
+            .columns(
+                "id", "clinic_id", "channel_id", "provider", "dedupe_key", "event_type", "media_type", "body",
+                "correlation_id", "received_at", "status"
+            )
+        for delivery in deliveries {
+            insert = insert.values(
+                SQLBind(delivery.id), SQLBind(delivery.clinicID), SQLBind(delivery.channelID),
+                SQLBind(delivery.provider.rawValue), SQLBind(delivery.dedupeKey), bindOrNull(delivery.eventType),
+                bindOrNull(delivery.mediaType), SQLBind(Data(delivery.body)), bindOrNull(delivery.correlationID),
+                SQLBind(delivery.receivedAt), SQLBind(DeliveryStatus.received.rawValue)
+            )
+        }
+        return Set(try await insert
+            .ignoringConflicts(with: ["channel_id", "dedupe_key"])
+            .returning("id")
+            .all(decodingColumn: "id", as: UUID.self))
     }
 
     public func find(id: UUID, on database: (any Database)? = nil) async throws -> StoredDelivery? {
@@ -192,7 +212,7 @@ public struct DeliveryStore: Sendable {
         "\(delivery.channelID.uuidString)|\(delivery.dedupeKey)"
     }
 
-    private func existingIDs(for deliveries: [NewDelivery], on sql: any SQLDatabase) async throws -> [String: UUID] {
+    private static func existingIDs(for deliveries: [NewDelivery], on sql: any SQLDatabase) async throws -> [String: UUID] {
         var out: [String: UUID] = [:]
         for (channelID, group) in Dictionary(grouping: deliveries, by: \.channelID) {
             let rows = try await sql.select()

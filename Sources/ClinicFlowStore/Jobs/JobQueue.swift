@@ -27,7 +27,7 @@ public struct JobQueue: Sendable {
     public func enqueue(_ request: JobRequest, on database: (any Database)? = nil) async throws -> EnqueueOutcome {
         let sql = (database ?? store.db).sql
         let now = clock()
-        let id = UUID()
+        let id = UUID.timeOrdered(at: now)
         let inserted = try await sql.insert(into: "jobs")
             .columns(
                 "id", "queue", "kind", "payload", "status", "attempts", "max_attempts", "run_at",
@@ -139,13 +139,15 @@ public struct JobQueue: Sendable {
             .map(JobSnapshot.init(row:))
     }
 
-    /// Job counts per queue and status, for the queue-depth metric and `/health`.
+    /// Counts of queued, running and dead jobs per queue, for the queue-depth metric and `/health`.
+    /// Done jobs are not counted: they pile up, and counting them would scan the table.
     public func depth() async throws -> [QueueDepth] {
         let rows = try await store.db.sql.select()
             .column("queue")
             .column("status")
             .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "count")
             .from("jobs")
+            .where("status", .in, [JobStatus.queued, .running, .dead].map(\.rawValue))
             .groupBy("queue")
             .groupBy("status")
             .all()
@@ -157,6 +159,15 @@ public struct JobQueue: Sendable {
                 count: try row.decode(column: "count", as: Int.self)
             )
         }
+    }
+
+    /// How many jobs have `status` (all queues). Counting done jobs scans them: for tests and tools.
+    public func count(status: JobStatus) async throws -> Int {
+        try await store.db.sql.select()
+            .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "count")
+            .from("jobs")
+            .where("status", .equal, status.rawValue)
+            .first(decodingColumn: "count", as: Int.self) ?? 0
     }
 
     private func finishLeased(
@@ -208,7 +219,7 @@ extension JobQueue {
             )
         for request in requests {
             insert = insert.values(
-                SQLBind(UUID()), SQLBind(request.queue), SQLBind(request.kind),
+                SQLBind(UUID.timeOrdered(at: now)), SQLBind(request.queue), SQLBind(request.kind),
                 SQLBind(String(decoding: request.payload, as: UTF8.self)), SQLBind(JobStatus.queued.rawValue),
                 SQLBind(0), SQLBind(max(1, request.maxAttempts ?? defaultMaxAttempts)), SQLBind(request.runAt ?? now),
                 bindOrNull(request.idempotencyKey), bindOrNull(request.clinicID), bindOrNull(request.correlationID),

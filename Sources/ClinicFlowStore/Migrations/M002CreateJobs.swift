@@ -29,12 +29,13 @@ struct M002CreateJobs: AsyncMigration {
             .unique(on: "idempotency_key", name: "jobs_idempotency_key")
             .create()
         let sql = database.sql
-        // Each hot query starts with `status = ?` and then ranges over one time column, so a seek
-        // skips the done rows however many pile up. (Partial indexes would be smaller, but SQLite
-        // cannot match a bound `status = ?` against a partial index's literal condition.)
-        try await sql.raw("CREATE INDEX jobs_due ON jobs (status, run_at)").run()
-        try await sql.raw("CREATE INDEX jobs_lease_expiry ON jobs (status, lease_expires_at)").run()
-        try await sql.raw("CREATE INDEX jobs_status_updated ON jobs (status, updated_at)").run()
+        // One index serves every hot query: each starts with `status = ?`, so a seek skips the done
+        // rows however many pile up. Leasing ranges over `run_at`; the expired-lease sweep and the
+        // dead-letter list read the few running or dead rows under their prefix. Every extra index
+        // costs a page write per enqueued job, which is the price of a webhook burst on SQLite.
+        // (Partial indexes would be smaller, but SQLite cannot match a bound `status = ?` against a
+        // partial index's literal condition.)
+        try await sql.raw("CREATE INDEX jobs_status_run_at ON jobs (status, run_at)").run()
     }
 
     func revert(on database: any Database) async throws {

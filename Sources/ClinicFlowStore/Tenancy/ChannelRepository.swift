@@ -15,7 +15,7 @@ public struct ChannelRepository: Sendable {
         self.clock = clock
     }
 
-    public func create(_ channel: Channel, credentials: ChannelCredentials, on database: (any Database)? = nil) async throws -> Channel {
+    public func create(_ channel: ClinicChannel, credentials: ChannelCredentials, on database: (any Database)? = nil) async throws -> ClinicChannel {
         let sql = (database ?? store.db).sql
         let now = clock()
         try await sql.insert(into: "channels")
@@ -34,7 +34,7 @@ public struct ChannelRepository: Sendable {
     }
 
     /// Replaces the channel's fields (not its credentials, unless given).
-    public func update(_ channel: Channel, credentials: ChannelCredentials? = nil, on database: (any Database)? = nil) async throws {
+    public func update(_ channel: ClinicChannel, credentials: ChannelCredentials? = nil, on database: (any Database)? = nil) async throws {
         var update = (database ?? store.db).sql.update("channels")
             .set("name", to: channel.name)
             .set("provider", to: channel.provider.rawValue)
@@ -48,23 +48,23 @@ public struct ChannelRepository: Sendable {
         try await update.where("id", .equal, channel.id).where("clinic_id", .equal, channel.clinicID).run()
     }
 
-    public func find(id: UUID, on database: (any Database)? = nil) async throws -> Channel? {
-        try await select(on: database).where("id", .equal, id).first().map(Channel.init(row:))
+    public func find(id: UUID, on database: (any Database)? = nil) async throws -> ClinicChannel? {
+        try await select(on: database).where("id", .equal, id).first().map(ClinicChannel.init(row:))
     }
 
     /// The channel with its decrypted credentials, for verifying a webhook.
-    public func findWithCredentials(id: UUID, on database: (any Database)? = nil) async throws -> (Channel, ChannelCredentials)? {
+    public func findWithCredentials(id: UUID, on database: (any Database)? = nil) async throws -> (ClinicChannel, ChannelCredentials)? {
         guard let row = try await select(on: database).column("credentials").where("id", .equal, id).first() else { return nil }
-        let channel = try Channel(row: row)
+        let channel = try ClinicChannel(row: row)
         let sealed = try row.decode(column: "credentials", as: Data.self)
         let credentials = try JSONDecoder().decode(ChannelCredentials.self, from: try box.open(sealed, boundTo: channel.id))
         return (channel, credentials)
     }
 
-    public func list(clinicID: UUID? = nil, on database: (any Database)? = nil) async throws -> [Channel] {
+    public func list(clinicID: UUID? = nil, on database: (any Database)? = nil) async throws -> [ClinicChannel] {
         var query = select(on: database)
         if let clinicID { query = query.where("clinic_id", .equal, clinicID) }
-        return try await query.orderBy("name").all().map(Channel.init(row:))
+        return try await query.orderBy("name").all().map(ClinicChannel.init(row:))
     }
 
     private func select(on database: (any Database)?) -> SQLSelectBuilder {
@@ -82,7 +82,7 @@ public struct ChannelRepository: Sendable {
     }
 }
 
-extension Channel {
+extension ClinicChannel {
     init(row: any SQLRow) throws {
         let providerName = try row.decode(column: "provider", as: String.self)
         guard let provider = Provider(rawValue: providerName) else {

@@ -26,7 +26,7 @@ public struct ClinicSeed: Sendable, Equatable {
 }
 
 public struct ChannelSeed: Sendable, Equatable {
-    public var channel: Channel
+    public var channel: ClinicChannel
     public var credentials: ChannelCredentials
 }
 
@@ -96,7 +96,7 @@ enum ClinicSeedParser {
                     signatureToleranceSeconds: channel.signature_tolerance_seconds, requireSignature: channel.require_signature ?? true
                 )
                 return ChannelSeed(
-                    channel: Channel(
+                    channel: ClinicChannel(
                         id: id, clinicID: clinic.id, provider: provider, name: channel.name, businessNumber: channel.business_number,
                         businessAccountID: channel.business_account_id, department: channel.department, settings: settings,
                         active: channel.active ?? true

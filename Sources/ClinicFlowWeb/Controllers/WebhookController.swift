@@ -36,7 +36,7 @@ struct WebhookController: RouteCollection {
         do {
             accepted = try await services.gateway.receive(
                 provider: req.parameters.get("provider") ?? "", channelID: req.parameters.get("channelId") ?? "",
-                request: request, correlationID: req.correlationID
+                request: request, correlationID: req.correlationID, on: req.eventLoop
             )
         } catch let rejection as WebhookRejection {
             if rejection.status == 401 {

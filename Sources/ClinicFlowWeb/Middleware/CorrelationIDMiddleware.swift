@@ -4,18 +4,22 @@ import Vapor
 /// Gives every request a correlation id (the caller's `X-Correlation-ID`/`X-Request-ID` when sane, else a
 /// new one), puts it on the request's logger and echoes it in the response, so one id follows a
 /// webhook from its log line to the jobs it enqueues.
-struct CorrelationIDMiddleware: AsyncMiddleware {
+///
+/// The middlewares on every request are future-based rather than `AsyncMiddleware`: each async
+/// middleware costs a hop between the event loop and the concurrency pool, measurable at webhook rates.
+struct CorrelationIDMiddleware: Middleware {
     static let header = "X-Correlation-ID"
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let id = Self.acceptable(request.headers.first(name: Self.header))
             ?? Self.acceptable(request.headers.first(name: "X-Request-ID"))
             ?? UUID().uuidString.lowercased()
         request.correlationID = id
         request.logger[metadataKey: "correlation_id"] = .string(id)
-        let response = try await next.respond(to: request)
-        response.headers.replaceOrAdd(name: Self.header, value: id)
-        return response
+        return next.respond(to: request).map { response in
+            response.headers.replaceOrAdd(name: Self.header, value: id)
+            return response
+        }
     }
 
     /// Caller-supplied ids end up in logs, so only short, plain ones are taken.

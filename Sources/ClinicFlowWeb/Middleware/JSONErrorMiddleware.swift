@@ -7,18 +7,16 @@ import Vapor
 ///
 /// Client errors say what was wrong; server errors say only that something failed (the log has the
 /// error type under the same correlation id), so internals never leak into responses.
-struct JSONErrorMiddleware: AsyncMiddleware {
+struct JSONErrorMiddleware: Middleware {
     struct Body: Content {
         var error: String
         var reason: String
         var correlation_id: String?
     }
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
-            return Self.response(for: error, request: request)
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapErrorThrowing { error in
+            Self.response(for: error, request: request)
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// One configured connection of a clinic to a provider: where its webhooks arrive and how they are verified.
 /// Secrets live apart, in `ChannelCredentials`, and are encrypted at rest.
-public struct Channel: Sendable, Equatable, Identifiable, Codable {
+public struct ClinicChannel: Sendable, Equatable, Identifiable, Codable {
     public var id: UUID
     public var clinicID: UUID
     public var provider: Provider

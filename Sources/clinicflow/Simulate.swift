@@ -1,0 +1,188 @@
+import ArgumentParser
+import AsyncHTTPClient
+import ClinicFlowDomain
+import ClinicFlowProviders
+import Foundation
+import NIOCore
+import Synchronization
+
+/// `clinicflow simulate`: realistic, correctly signed webhooks for demos and load tests.
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send realistic signed webhooks to a channel (demos, load tests), or write them as a wrk script.",
+        discussion: """
+            Examples:
+              clinicflow simulate --provider meta --url http://localhost:8080/hooks/meta/<channel id> --secret <app secret> --rate 5 --duration 30
+              clinicflow simulate --provider meta --url http://localhost:8080/hooks/meta/<id> --secret s --wrk-script meta.lua --count 50000
+            """
+    )
+
+    @Option(help: "One of: \(SignedWebhook.simulatedProviders.map(\.rawValue).joined(separator: ", ")).")
+    var provider: String = "meta"
+
+    @Option(help: "The channel's webhook URL, e.g. http://localhost:8080/hooks/meta/<channel id>.")
+    var url: String
+
+    @Option(help: "The channel's signing secret (Meta app secret, form API key, Cal.com/Chatwoot/Stripe webhook secret).")
+    var secret: String
+
+    @Option(help: "Webhooks per second.")
+    var rate: Double = 10
+
+    @Option(help: "Seconds to keep sending.")
+    var duration: Double = 10
+
+    @Option(help: "Most requests in flight at once.")
+    var concurrency: Int = 64
+
+    @Option(help: "Seed: the same seed sends the same people and message ids (a re-run is all duplicates).")
+    var seed: UInt64 = UInt64(Date().timeIntervalSince1970)
+
+    @Option(help: "Write a wrk Lua script with pre-signed requests to this file instead of sending.")
+    var wrkScript: String?
+
+    @Option(help: "Requests in the wrk script.")
+    var count: Int = 20_000
+
+    func validate() throws {
+        guard let provider = Provider(rawValue: provider), SignedWebhook.simulatedProviders.contains(provider) else {
+            throw ValidationError("--provider must be one of \(SignedWebhook.simulatedProviders.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard URL(string: url)?.host != nil else { throw ValidationError("--url must be an absolute http(s) URL") }
+        guard rate > 0, duration > 0, concurrency > 0, count > 0 else { throw ValidationError("--rate, --duration, --concurrency and --count must be positive") }
+    }
+
+    func run() async throws {
+        let provider = Provider(rawValue: provider)!
+        if let wrkScript {
+            try WrkScript.write(provider: provider, secret: secret, count: count, seed: seed, to: wrkScript)
+            print("wrote \(count) signed \(provider.rawValue) requests to \(wrkScript); run: wrk -s \(wrkScript) \(url)")
+            return
+        }
+        let total = Int(rate * duration)
+        let results = Tally()
+        let url = self.url
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for index in 0..<total {
+                try await ContinuousClock().sleep(until: start + .seconds(Double(index) / rate))
+                if inFlight >= concurrency {
+                    try await group.next()
+                    inFlight -= 1
+                }
+                let webhook = try SignedWebhook.simulated(provider, index: index, secret: secret, seed: seed)
+                inFlight += 1
+                group.addTask {
+                    var request = HTTPClientRequest(url: url)
+                    request.method = .POST
+                    for (name, value) in webhook.headers { request.headers.add(name: name, value: value) }
+                    request.body = .bytes(ByteBuffer(bytes: webhook.body))
+                    let sent = ContinuousClock.now
+                    do {
+                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                        _ = try await response.body.collect(upTo: 1 << 20)
+                        let elapsed = ContinuousClock.now - sent
+                        results.record(status: response.status.code, milliseconds: Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                    } catch {
+                        results.record(status: nil, milliseconds: nil)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let summary = results.snapshot
+        let sorted = summary.latencies.sorted()
+        func quantile(_ q: Double) -> String {
+            sorted.isEmpty ? "-" : String(format: "%.1f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))])
+        }
+        print("""
+            sent \(total) \(provider.rawValue) webhooks in \(String(format: "%.1f", seconds)) s: \(summary.ok) accepted, \(summary.failed) failed
+            statuses: \(summary.statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))
+            latency ms: p50 \(quantile(0.5)), p99 \(quantile(0.99)), max \(sorted.last.map { String(format: "%.1f", $0) } ?? "-")
+            """)
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+}
+
+final class Tally: Sendable {
+    struct Summary {
+        var ok = 0
+        var failed = 0
+        var statuses: [UInt: Int] = [:]
+        var latencies: [Double] = []
+    }
+
+    private let state = Mutex(Summary())
+
+    func record(status: UInt?, milliseconds: Double?) {
+        state.withLock { summary in
+            guard let status else { summary.failed += 1; return }
+            summary.statuses[status, default: 0] += 1
+            if (200..<300).contains(status) { summary.ok += 1 } else { summary.failed += 1 }
+            if let milliseconds { summary.latencies.append(milliseconds) }
+        }
+    }
+
+    var snapshot: Summary { state.withLock { $0 } }
+}
+
+/// Pre-signed requests for wrk, which cannot compute HMACs itself. The requests go to a data file
+/// (`<script>.requests`: a line of header names, then one line per request with the header values and
+/// the body, tab-separated) that the script reads at start; each wrk thread walks its own half.
+enum WrkScript {
+    static func write(provider: Provider, secret: String, count: Int, seed: UInt64, to path: String) throws {
+        let now = Date()
+        var data = ""
+        for index in 0..<count {
+            let webhook = try SignedWebhook.simulated(provider, index: index, secret: secret, now: now, seed: seed)
+            if index == 0 { data += webhook.headers.map(\.0).joined(separator: "\t") + "\n" }
+            // Compact JSON has no raw tabs or newlines, so one line holds one request.
+            data += webhook.headers.map(\.1).joined(separator: "\t") + "\t" + String(decoding: webhook.body, as: UTF8.self) + "\n"
+        }
+        let dataPath = path + ".requests"
+        try data.write(toFile: dataPath, atomically: true, encoding: .utf8)
+        let lua = """
+            -- generated by clinicflow simulate: \(count) signed \(provider.rawValue) webhooks in \(dataPath)
+            local requests = {}
+            local counter = 0
+            local threadCount = 0
+            offset = 0
+
+            local function split(line)
+              local fields = {}
+              for field in (line .. "\\t"):gmatch("([^\\t]*)\\t") do table.insert(fields, field) end
+              return fields
+            end
+
+            function setup(thread)
+              thread:set("offset", threadCount)
+              threadCount = threadCount + 1
+            end
+
+            function init(args)
+              local file = assert(io.open("\(dataPath)", "r"))
+              local names = split(file:read("*l"))
+              for line in file:lines() do
+                local fields = split(line)
+                local headers = {}
+                for i, name in ipairs(names) do headers[name] = fields[i] end
+                table.insert(requests, { headers = headers, body = fields[#names + 1] })
+              end
+              file:close()
+              -- Threads start half the list apart, so they send different requests.
+              counter = math.floor(offset * #requests / 2)
+            end
+
+            function request()
+              counter = counter + 1
+              local r = requests[(counter % #requests) + 1]
+              return wrk.format("POST", nil, r.headers, r.body)
+            end
+
+            """
+        try lua.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}
