@@ -15,16 +15,20 @@ public final class DeliveryBatcher: Sendable {
 
     private let deliveries: DeliveryStore
     private let maxBatch: Int
+    /// Transactions written at once: one for SQLite's single writer; several on PostgreSQL, where
+    /// each commit waits for its WAL flush and concurrent commits share that wait.
+    private let writers: Int
     private let state = Mutex(State())
 
     private struct State {
         var pending: [Waiter] = []
-        var flushing = false
+        var flushing = 0
     }
 
-    public init(deliveries: DeliveryStore, maxBatch: Int = 256) {
+    public init(deliveries: DeliveryStore, maxBatch: Int = 256, writers: Int? = nil) {
         self.deliveries = deliveries
         self.maxBatch = max(1, maxBatch)
+        self.writers = max(1, writers ?? (deliveries.store.kind == .sqlite ? 1 : 4))
     }
 
     /// Stores `delivery` (with its processing job); the future completes, on `eventLoop`, once it is committed.
@@ -32,8 +36,8 @@ public final class DeliveryBatcher: Sendable {
         let promise = eventLoop.makePromise(of: DeliveryOutcome.self)
         let startFlushing = state.withLock { state in
             state.pending.append((delivery, promise))
-            if state.flushing { return false }
-            state.flushing = true
+            if state.flushing >= writers { return false }
+            state.flushing += 1
             return true
         }
         if startFlushing { flushNext() }
@@ -48,7 +52,7 @@ public final class DeliveryBatcher: Sendable {
         let batch = state.withLock { state -> [Waiter] in
             let taken = Array(state.pending.prefix(maxBatch))
             state.pending.removeFirst(taken.count)
-            if taken.isEmpty { state.flushing = false }
+            if taken.isEmpty { state.flushing -= 1 }
             return taken
         }
         guard !batch.isEmpty else { return }
