@@ -103,7 +103,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ClinicFlowEngineTests",
-            dependencies: ["ClinicFlowEngine", "ClinicFlowTestSupport"],
+            dependencies: ["ClinicFlowEngine", "ClinicFlowProviders", "ClinicFlowTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -11,6 +11,11 @@ public struct EngineComponents: Sendable {
     public let deliveries: DeliveryStore
     public let channelDirectory: ChannelDirectory
     public let batcher: DeliveryBatcher
+    public let access: AccessRepository
+    public let contacts: ContactRepository
+    public let leads: LeadRepository
+    public let pipelines: PipelineRepository
+    public let conversations: ConversationRepository
 
     public init(store: Store, secretBox: SecretBox, defaultMaxAttempts: Int, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
@@ -21,6 +26,11 @@ public struct EngineComponents: Sendable {
         self.deliveries = DeliveryStore(store: store, queue: queue)
         self.channelDirectory = ChannelDirectory(repository: channels)
         self.batcher = DeliveryBatcher(deliveries: deliveries)
+        self.access = AccessRepository(store: store, clock: clock)
+        self.contacts = ContactRepository(store: store, clock: clock)
+        self.leads = LeadRepository(store: store, clock: clock)
+        self.pipelines = PipelineRepository(store: store)
+        self.conversations = ConversationRepository(store: store, clock: clock)
     }
 }
 
@@ -29,6 +39,7 @@ public enum ClinicFlowJobs {
     public static func registry(_ components: EngineComponents) -> JobRegistry {
         var registry = JobRegistry()
         NormalizeDeliveryJob(deliveries: components.deliveries, channels: components.channels).register(in: &registry)
+        InboundIntakeJob(components: components).register(in: &registry)
         return registry
     }
 }

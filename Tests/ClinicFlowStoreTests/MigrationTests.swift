@@ -7,7 +7,10 @@ import Testing
     @Test(arguments: TestDatabase.available)
     func migrationsCreateRevertAndRecreateTheSchema(database: TestDatabase) async throws {
         try await withTestStore(database, migrate: false) { store, _ in
-            let all = ["001-create-events", "002-create-jobs", "003-create-clinics", "004-create-channels", "005-create-deliveries"]
+            let all = [
+                "001-create-events", "002-create-jobs", "003-create-clinics", "004-create-channels", "005-create-deliveries",
+                "006-create-access", "007-create-contacts", "008-create-leads", "009-create-conversations",
+            ]
             #expect(try await store.pendingMigrations() == all)
 
             try await store.migrate()

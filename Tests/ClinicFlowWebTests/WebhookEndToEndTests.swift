@@ -37,14 +37,15 @@ import VaporTesting
             #expect(statuses == [200, 200])
 
             let stream = NormalizeDeliveryJob.stream(channelID: channel.id)
-            let processed = try await poll { try await services.events.events(inStream: stream).count == 1 }
+            // Normalised, then taken in: the intake marker follows the message event.
+            let processed = try await poll { try await services.events.events(inStream: stream).map(\.type) == ["inbound.message", "inbound.processed"] }
             #expect(processed)
             let deliveries = try await services.engine.deliveries.list(channelID: channel.id)
             #expect(deliveries.count == 1)
             #expect(deliveries.first?.status == .processed)
             #expect(deliveries.first?.correlationID == "e2e-1")
 
-            let events = try await services.events.events(inStream: stream)
+            let events = try await services.events.events(inStream: stream).filter { $0.type != "inbound.processed" }
             #expect(events.count == 1)
             let event = try #require(events.first)
             #expect(event.type == "inbound.message")
@@ -56,6 +57,11 @@ import VaporTesting
             #expect(message.text == "Quero marcar uma avaliação")
             #expect(message.senderPhone == "+5511987654321")
             #expect(message.businessAccountID == "106540352242922")
+
+            // And the person is now a contact with an open lead and the message in a conversation.
+            let contacts = try await services.engine.contacts.list(clinicID: channel.clinicID, .init())
+            #expect(contacts.items.map(\.phone) == ["+5511987654321"])
+            #expect(try await services.engine.leads.list(clinicID: channel.clinicID, .init()).items.map(\.stage) == ["NEW"])
         }
     }
 

@@ -44,10 +44,13 @@ import VaporTesting
             await services.worker.drain()
             let processed = try await services.engine.deliveries.list(channelID: channel.id)
             #expect(processed.allSatisfy { $0.status == .processed }, "\(processed.map(\.error))")
-            let events = try await services.events.events(inStream: NormalizeDeliveryJob.stream(channelID: channel.id))
+            let stream = try await services.events.events(inStream: NormalizeDeliveryJob.stream(channelID: channel.id))
+            let events = stream.filter { $0.type != "inbound.processed" }
             #expect(events.count == processed.compactMap(\.eventCount).reduce(0, +))
             #expect(!events.isEmpty)
             #expect(events.allSatisfy { $0.type.hasPrefix("inbound.") && $0.clinicID == channel.clinicID })
+            // Each event went through intake once.
+            #expect(stream.count == 2 * events.count)
         }
     }
 

@@ -10,13 +10,15 @@ public struct Clinic: Sendable, Equatable, Identifiable, Codable {
     public var timeZone: String
     /// ISO 3166 country whose numbering plan local phone numbers are read in (`BR`, `PT`).
     public var defaultRegion: String
+    public var agencyID: UUID?
 
-    public init(id: UUID = UUID(), name: String, slug: String, timeZone: String = "UTC", defaultRegion: String = "US") {
+    public init(id: UUID = UUID(), name: String, slug: String, timeZone: String = "UTC", defaultRegion: String = "US", agencyID: UUID? = nil) {
         self.id = id
         self.name = name
         self.slug = slug
         self.timeZone = timeZone
         self.defaultRegion = defaultRegion
+        self.agencyID = agencyID
     }
 
     /// Lower-case letters, digits and dashes, 2–63 characters, not starting or ending with a dash.

@@ -4,7 +4,7 @@ import ClinicFlowStore
 import Foundation
 
 /// `delivery.normalize`: turns a stored delivery into `inbound.*` events, in one transaction with
-/// marking the delivery processed. Event idempotency keys come from provider ids, so a delivery
+/// the `inbound.process` job of each new event and with marking the delivery processed. Event idempotency keys come from provider ids, so a delivery
 /// processed twice (a crashed worker) or an event re-sent in another delivery is recorded once.
 public struct NormalizeDeliveryJob: Sendable {
     let deliveries: DeliveryStore
@@ -58,7 +58,14 @@ public struct NormalizeDeliveryJob: Sendable {
         }
         let now = context.queue.now
         try await context.store.db.transaction { transaction in
-            for draft in drafts { try await context.events.append(draft, on: transaction) }
+            var intake: [JobRequest] = []
+            for draft in drafts {
+                // An event already recorded (re-sent in another delivery) is already being processed.
+                if case .appended = try await context.events.append(draft, on: transaction) {
+                    intake.append(try InboundIntakeJob.request(for: draft, clinicID: delivery.clinicID))
+                }
+            }
+            try await context.queue.enqueue(contentsOf: intake, on: transaction)
             try await deliveries.markProcessed(deliveryID, eventCount: drafts.count, at: now, on: transaction)
         }
         context.logger.debug("delivery normalised", metadata: ["events": "\(drafts.count)", "provider": "\(delivery.provider.rawValue)"])

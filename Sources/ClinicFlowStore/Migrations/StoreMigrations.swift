@@ -8,5 +8,9 @@ public enum StoreMigrations {
         M003CreateClinics(),
         M004CreateChannels(),
         M005CreateDeliveries(),
+        M006CreateAccess(),
+        M007CreateContacts(),
+        M008CreateLeads(),
+        M009CreateConversations(),
     ]
 }

@@ -1,0 +1,218 @@
+import ClinicFlowDomain
+import ClinicFlowStore
+import FluentKit
+import Foundation
+
+/// `inbound.process`: one inbound event becomes contact, lead, conversation and message, with its
+/// timeline events, in one transaction. A marker written first makes it run once however often the
+/// job is delivered: a second run (or a concurrent one, which waits on the marker's unique key)
+/// finds the marker and changes nothing.
+public struct InboundIntakeJob: Sendable {
+    public static let kind = "inbound.process"
+
+    public struct Payload: Codable, Sendable, Equatable {
+        /// Idempotency key of the `inbound.*` event.
+        public var eventKey: String
+        public init(eventKey: String) { self.eventKey = eventKey }
+    }
+
+    let components: EngineComponents
+
+    public init(components: EngineComponents) { self.components = components }
+
+    public func register(in registry: inout JobRegistry) {
+        registry.register(Self.kind, payload: Payload.self) { payload, context in
+            try await run(payload.eventKey, context: context)
+        }
+    }
+
+    public static func request(for event: EventDraft, clinicID: UUID) throws -> JobRequest {
+        try JobRequest(
+            kind: kind, encoding: Payload(eventKey: event.idempotencyKey), idempotencyKey: "\(kind):\(event.idempotencyKey)",
+            clinicID: clinicID, correlationID: event.correlationID
+        )
+    }
+
+    func run(_ eventKey: String, context: JobContext) async throws {
+        guard let recorded = try await components.events.event(idempotencyKey: eventKey) else {
+            throw PermanentJobError("inbound event \(eventKey) does not exist")
+        }
+        let envelope = try recorded.decodePayload(as: InboundEnvelope.self)
+        guard let clinicID = recorded.clinicID, let clinic = try await components.clinics.find(id: clinicID),
+            let channel = try await components.channels.find(id: envelope.channelID)
+        else { throw PermanentJobError("the clinic or channel of \(eventKey) no longer exists") }
+
+        let components = self.components
+        try await components.store.db.transaction { transaction in
+            let intake = Intake(
+                components: components, database: transaction, clinic: clinic, channel: channel, event: envelope.event,
+                eventKey: eventKey, occurredAt: recorded.occurredAt, correlationID: recorded.correlationID
+            )
+            guard try await intake.claim() else { return }
+            try await intake.apply()
+        }
+    }
+}
+
+/// One run of the intake, inside its transaction.
+struct Intake {
+    let components: EngineComponents
+    let database: any Database
+    let clinic: Clinic
+    let channel: ClinicChannel
+    let event: InboundEvent
+    let eventKey: String
+    let occurredAt: Date
+    let correlationID: String?
+
+    /// Writes the marker; false when another run already did.
+    func claim() async throws -> Bool {
+        let marker = EventDraft(
+            clinicID: clinic.id, stream: NormalizeDeliveryJob.stream(channelID: channel.id), type: "inbound.processed",
+            payload: try JSONCoding.encode(["event": eventKey]), occurredAt: occurredAt, correlationID: correlationID,
+            causationID: eventKey, idempotencyKey: "processed:\(eventKey)"
+        )
+        if case .appended = try await components.events.append(marker, on: database) { return true }
+        return false
+    }
+
+    func apply() async throws {
+        if case .messageStatus(let status) = event.body {
+            try await applyStatus(status)
+            return
+        }
+        guard let person = InboundPerson(event, defaultRegion: clinic.defaultRegion) else { return }
+        let contactID = try await resolve(person)
+        switch event.body {
+        case .message(let message):
+            let lead = try await openLead(contactID: contactID, utm: referralUTM(message.referral), procedure: nil)
+            try await recordMessage(message, contactID: contactID)
+            try await noteFirstInbound(lead)
+        case .formLead(let form):
+            let lead = try await openLead(contactID: contactID, utm: form.utm, procedure: form.procedure)
+            try await noteFirstInbound(lead)
+            try await append("form.submitted", stream: Contact.stream(contactID), CRMEvents.FormSubmitted(leadID: lead.id, form: form))
+        case .booking(let booking):
+            let lead = try await openLead(contactID: contactID, utm: .init(), procedure: nil)
+            try await append("booking.\(booking.action.rawValue)", stream: Contact.stream(contactID), CRMEvents.Booking(leadID: lead.id, booking: booking))
+            if booking.action == .created || booking.action == .rescheduled {
+                try await advance(lead, to: "MEETING_SCHEDULED", reason: "booking \(booking.bookingUID)")
+            }
+        case .payment(let payment):
+            let lead = try await components.leads.openLead(contactID: contactID, on: database)
+            try await append("payment.\(payment.state.rawValue)", stream: Contact.stream(contactID), CRMEvents.Payment(leadID: lead?.id, payment: payment))
+        case .call(let call):
+            let lead = try await openLead(contactID: contactID, utm: .init(), procedure: nil)
+            if call.direction?.contains("outbound") != true { try await noteFirstInbound(lead) }
+            try await append("call.\(call.phase.rawValue)", stream: Contact.stream(contactID), CRMEvents.Call(leadID: lead.id, call: call))
+        case .contactUpsert, .messageStatus:
+            break  // A CRM's contact change updates the person, not the pipeline.
+        }
+    }
+
+    // MARK: Steps
+
+    /// The contact this person is: an existing one their identities point to, or a new one.
+    private func resolve(_ person: InboundPerson) async throws -> UUID {
+        let matches = try await components.contacts.matches(person.identities, clinicID: clinic.id, on: database)
+        switch IdentityResolution.decide(identities: person.identities, matches: matches) {
+        case .create:
+            let contact = try await components.contacts.create(
+                Contact(id: .timeOrdered(), clinicID: clinic.id, name: person.name, phone: person.phone?.e164, email: person.email, identities: person.identities),
+                on: database
+            )
+            try await append("contact.created", stream: Contact.stream(contact.id), CRMEvents.ContactCreated(
+                contactID: contact.id, source: event.provider.rawValue, identities: person.identities.map(\.description)
+            ))
+            return contact.id
+        case .existing(let contactID, let link):
+            try await components.contacts.link(link, to: contactID, clinicID: clinic.id, on: database)
+            try await components.contacts.enrich(contactID, name: person.name, phone: person.phone?.e164, email: person.email, on: database)
+            if !link.isEmpty {
+                try await append("contact.identities_linked", stream: Contact.stream(contactID), CRMEvents.IdentitiesLinked(
+                    contactID: contactID, identities: link.map(\.description)
+                ))
+            }
+            return contactID
+        }
+    }
+
+    /// The contact's open lead, opened now in the pipeline's first stage when there is none.
+    private func openLead(contactID: UUID, utm: UTM, procedure: String?) async throws -> Lead {
+        if let lead = try await components.leads.openLead(contactID: contactID, on: database) { return lead }
+        let pipeline = try await components.pipelines.pipeline(clinicID: clinic.id, on: database)
+        let lead = try await components.leads.create(Lead(
+            id: .timeOrdered(), clinicID: clinic.id, contactID: contactID, stage: pipeline.entryStage.key, department: channel.department,
+            source: event.provider.rawValue, channelID: channel.id, utm: utm, procedure: procedure, stageEnteredAt: occurredAt
+        ), on: database)
+        try await append("lead.created", stream: Contact.stream(contactID), CRMEvents.LeadCreated(
+            leadID: lead.id, stage: lead.stage, source: lead.source, channelID: channel.id, department: lead.department, utm: utm,
+            procedure: procedure
+        ))
+        return lead
+    }
+
+    private func noteFirstInbound(_ lead: Lead) async throws {
+        guard lead.firstInboundAt == nil else { return }
+        var updated = lead
+        updated.firstInboundAt = occurredAt
+        try await components.leads.save(updated, on: database)
+    }
+
+    /// Moves the lead forward to `stageKey` (never backwards, never out of a closed lead).
+    private func advance(_ lead: Lead, to stageKey: String, reason: String) async throws {
+        let pipeline = try await components.pipelines.pipeline(clinicID: clinic.id, on: database)
+        guard lead.status == .open, let target = pipeline.stages.firstIndex(where: { $0.key == stageKey }),
+            let current = pipeline.stages.firstIndex(where: { $0.key == lead.stage }), target > current
+        else { return }
+        var moved = lead
+        moved.stage = stageKey
+        moved.stageEnteredAt = occurredAt
+        try await components.leads.save(moved, on: database)
+        try await append("lead.stage_changed", stream: Contact.stream(lead.contactID), CRMEvents.LeadStageChanged(
+            leadID: lead.id, from: lead.stage, to: stageKey, status: moved.status, by: nil, reason: reason
+        ))
+    }
+
+    private func recordMessage(_ inbound: InboundMessage, contactID: UUID) async throws {
+        let conversation = try await components.conversations.conversation(
+            clinicID: clinic.id, contactID: contactID, channelID: channel.id, externalID: inbound.conversationID, on: database
+        )
+        let message = Message(
+            id: .timeOrdered(), clinicID: clinic.id, conversationID: conversation.id, contactID: contactID, channelID: channel.id,
+            direction: .inbound, providerMessageID: inbound.providerMessageID, body: inbound.text, mediaKind: inbound.mediaKind,
+            status: "received", author: "contact", sentAt: inbound.sentAt ?? occurredAt
+        )
+        guard try await components.conversations.insert(message, on: database) else { return }
+        try await append("message.received", stream: Contact.stream(contactID), CRMEvents.MessageRecorded(
+            messageID: message.id, conversationID: conversation.id, channelID: channel.id, direction: .inbound,
+            mediaKind: inbound.mediaKind, author: "contact"
+        ))
+    }
+
+    private func applyStatus(_ status: MessageStatusUpdate) async throws {
+        guard let message = try await components.conversations.updateStatus(
+            channelID: channel.id, providerMessageID: status.providerMessageID, status: status.state.rawValue, on: database
+        ) else { return }
+        try await append("message.status_changed", stream: Contact.stream(message.contactID), CRMEvents.MessageStatusChanged(
+            messageID: message.id, status: status.state.rawValue, errorCode: status.errorCode
+        ))
+    }
+
+    private func referralUTM(_ referral: InboundMessage.Referral?) -> UTM {
+        guard let referral else { return .init() }
+        // Click-to-WhatsApp ads: the ad is the campaign.
+        return UTM(source: referral.sourceType == "ad" ? "meta_ads" : referral.sourceType, medium: "whatsapp", campaign: referral.sourceID, content: referral.headline)
+    }
+
+    /// Appends an event whose key derives from the inbound event, so reprocessing cannot double it.
+    private func append<Payload: Encodable>(_ type: String, stream: String, _ payload: Payload) async throws {
+        try await components.events.append(
+            try EventDraft(
+                clinicID: clinic.id, stream: stream, type: type, encoding: payload, occurredAt: occurredAt,
+                correlationID: correlationID, causationID: eventKey, idempotencyKey: "intake:\(eventKey):\(type)"
+            ),
+            on: database
+        )
+    }
+}

@@ -1,0 +1,218 @@
+import ClinicFlowDomain
+import FluentKit
+import Foundation
+import SQLKit
+
+/// Contacts and their identities. Every read takes the clinic, so no query can cross tenants.
+public struct ContactRepository: Sendable {
+    public let store: Store
+    private let clock: @Sendable () -> Date
+
+    public init(store: Store, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.clock = clock
+    }
+
+    public func create(_ contact: Contact, on database: (any Database)? = nil) async throws -> Contact {
+        let sql = (database ?? store.db).sql
+        let now = clock()
+        try await sql.insert(into: "contacts")
+            .columns("id", "clinic_id", "name", "phone", "email", "created_at", "updated_at")
+            .values(
+                SQLBind(contact.id), SQLBind(contact.clinicID), bindOrNull(contact.name), bindOrNull(contact.phone),
+                bindOrNull(contact.email), SQLBind(now), SQLBind(now)
+            )
+            .run()
+        try await link(contact.identities, to: contact.id, clinicID: contact.clinicID, on: database)
+        var created = contact
+        created.createdAt = now
+        created.updatedAt = now
+        return created
+    }
+
+    /// Gives identities to a contact. Identities another contact already has are left alone
+    /// (the unique index decides, so two concurrent workers cannot both claim one).
+    public func link(_ identities: [ContactIdentity], to contactID: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws {
+        guard !identities.isEmpty else { return }
+        var insert = (database ?? store.db).sql.insert(into: "contact_identities")
+            .columns("id", "clinic_id", "contact_id", "kind", "value", "created_at")
+        for identity in identities {
+            insert = insert.values(
+                SQLBind(UUID.timeOrdered()), SQLBind(clinicID), SQLBind(contactID), SQLBind(identity.kind.rawValue),
+                SQLBind(identity.value), SQLBind(clock())
+            )
+        }
+        try await insert.ignoringConflicts(with: ["clinic_id", "kind", "value"]).run()
+    }
+
+    /// The contacts these identities already belong to.
+    public func matches(_ identities: [ContactIdentity], clinicID: UUID, on database: (any Database)? = nil) async throws -> [ContactIdentity: UUID] {
+        guard !identities.isEmpty else { return [:] }
+        let rows = try await (database ?? store.db).sql.select()
+            .columns("contact_id", "kind", "value")
+            .from("contact_identities")
+            .where("clinic_id", .equal, clinicID)
+            .where("value", .in, identities.map(\.value))
+            .all()
+        var out: [ContactIdentity: UUID] = [:]
+        for row in rows {
+            guard let kind = ContactIdentity.Kind(rawValue: try row.decode(column: "kind", as: String.self)) else { continue }
+            let identity = ContactIdentity(kind: kind, value: try row.decode(column: "value", as: String.self))
+            if identities.contains(identity) { out[identity] = try row.decode(column: "contact_id", as: UUID.self) }
+        }
+        return out
+    }
+
+    public func find(id: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> Contact? {
+        guard let row = try await select(on: database).where("id", .equal, id).where("clinic_id", .equal, clinicID).first() else {
+            return nil
+        }
+        return try await withIdentities(try Self.contact(row: row), on: database)
+    }
+
+    public struct Query: Sendable {
+        /// Matches name, email or phone (substring).
+        public var search: String?
+        public var limit: Int
+        public var offset: Int
+
+        public init(search: String? = nil, limit: Int = 50, offset: Int = 0) {
+            self.search = search
+            self.limit = limit
+            self.offset = offset
+        }
+    }
+
+    /// Contacts of a clinic (merged ones excluded), most recently active first.
+    public func list(clinicID: UUID, _ query: Query, on database: (any Database)? = nil) async throws -> (items: [Contact], total: Int) {
+        func filtered(_ builder: SQLSelectBuilder) -> SQLSelectBuilder {
+            var builder = builder.where("clinic_id", .equal, clinicID).where("merged_into", .is, SQLLiteral.null)
+            if let search = query.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
+                let pattern = "%" + search.lowercased().replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+                builder = builder.where { group in
+                    group.where(SQLFunction("lower", args: SQLColumn("name")), .like, SQLBind(pattern))
+                        .orWhere(SQLColumn("email"), .like, SQLBind(pattern))
+                        .orWhere(SQLColumn("phone"), .like, SQLBind(pattern))
+                }
+            }
+            return builder
+        }
+        let sql = (database ?? store.db).sql
+        let total = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("contacts"))
+            .first(decodingColumn: "n", as: Int.self) ?? 0
+        let rows = try await filtered(select(on: database)).orderBy("updated_at", .descending).orderBy("id")
+            .limit(query.limit).offset(query.offset).all()
+        var items: [Contact] = []
+        for row in rows { items.append(try await withIdentities(try Self.contact(row: row), on: database)) }
+        return (items, total)
+    }
+
+    /// Fills gaps (name, phone, email) and bumps the contact's activity time.
+    public func enrich(_ id: UUID, name: String?, phone: String?, email: String?, on database: (any Database)? = nil) async throws {
+        let sql = (database ?? store.db).sql
+        try await sql.update("contacts")
+            .set("name", to: SQLFunction("COALESCE", args: SQLColumn("name"), bindOrNull(name)))
+            .set("phone", to: SQLFunction("COALESCE", args: SQLColumn("phone"), bindOrNull(phone)))
+            .set("email", to: SQLFunction("COALESCE", args: SQLColumn("email"), bindOrNull(email)))
+            .set("updated_at", to: clock())
+            .where("id", .equal, id)
+            .run()
+    }
+
+    /// Replaces the editable fields (the API's PATCH).
+    public func update(_ contact: Contact, on database: (any Database)? = nil) async throws {
+        try await (database ?? store.db).sql.update("contacts")
+            .set("name", to: bindOrNull(contact.name))
+            .set("phone", to: bindOrNull(contact.phone))
+            .set("email", to: bindOrNull(contact.email))
+            .set("updated_at", to: clock())
+            .where("id", .equal, contact.id)
+            .where("clinic_id", .equal, contact.clinicID)
+            .run()
+    }
+
+    /// Moves everything of `source` to `target` and marks `source` merged. Both keep their event
+    /// streams; the timeline of `target` reads both. Conversations on the same channel become one.
+    /// - Returns: ids of the source's leads that were closed because the target already had an open one.
+    public func merge(_ sourceID: UUID, into targetID: UUID, clinicID: UUID, on database: any Database) async throws -> [UUID] {
+        let sql = database.sql
+        let now = clock()
+        try await sql.update("contact_identities").set("contact_id", to: targetID)
+            .where("contact_id", .equal, sourceID).where("clinic_id", .equal, clinicID).run()
+
+        // One open lead per contact: if both have one, the source's closes as lost.
+        let targetHasOpen = try await sql.select().column("id").from("leads")
+            .where("contact_id", .equal, targetID).where("status", .equal, LeadStatus.open.rawValue).first() != nil
+        var closed: [UUID] = []
+        if targetHasOpen {
+            closed = try await sql.update("leads")
+                .set("status", to: LeadStatus.lost.rawValue).set("closed_at", to: now).set("updated_at", to: now)
+                .where("contact_id", .equal, sourceID).where("status", .equal, LeadStatus.open.rawValue)
+                .returning("id").all(decodingColumn: "id", as: UUID.self)
+        }
+        try await sql.update("leads").set("contact_id", to: targetID).set("updated_at", to: now)
+            .where("contact_id", .equal, sourceID).where("clinic_id", .equal, clinicID).run()
+
+        // Conversations: move those on channels the target has no conversation on; fold the rest.
+        let conversations = try await sql.select().columns("id", "channel_id").from("conversations")
+            .where("contact_id", .equal, sourceID).all()
+        for row in conversations {
+            let conversationID = try row.decode(column: "id", as: UUID.self)
+            let channelID = try row.decode(column: "channel_id", as: UUID.self)
+            if let existing = try await sql.select().column("id").from("conversations")
+                .where("contact_id", .equal, targetID).where("channel_id", .equal, channelID)
+                .first(decodingColumn: "id", as: UUID.self)
+            {
+                try await sql.update("messages").set("conversation_id", to: existing).set("contact_id", to: targetID)
+                    .where("conversation_id", .equal, conversationID).run()
+                try await sql.delete(from: "conversations").where("id", .equal, conversationID).run()
+            } else {
+                try await sql.update("conversations").set("contact_id", to: targetID).set("updated_at", to: now)
+                    .where("id", .equal, conversationID).run()
+                try await sql.update("messages").set("contact_id", to: targetID).where("conversation_id", .equal, conversationID).run()
+            }
+        }
+        try await sql.update("contacts")
+            .set("merged_into", to: targetID).set("updated_at", to: now)
+            .where("id", .equal, sourceID).where("clinic_id", .equal, clinicID).run()
+        // Contacts merged into the source earlier now point at the target too.
+        try await sql.update("contacts").set("merged_into", to: targetID).where("merged_into", .equal, sourceID).run()
+        // The target keeps its own details and takes the source's where it has none.
+        if let source = try await select(on: database).where("id", .equal, sourceID).first().map(Self.contact(row:)) {
+            try await enrich(targetID, name: source.name, phone: source.phone, email: source.email, on: database)
+        }
+        return closed
+    }
+
+    /// Ids of contacts merged into this one (their event streams belong to its timeline).
+    public func mergedSources(of id: UUID, on database: (any Database)? = nil) async throws -> [UUID] {
+        try await (database ?? store.db).sql.select().column("id").from("contacts")
+            .where("merged_into", .equal, id).all(decodingColumn: "id", as: UUID.self)
+    }
+
+    private func select(on database: (any Database)?) -> SQLSelectBuilder {
+        (database ?? store.db).sql.select()
+            .columns("id", "clinic_id", "name", "phone", "email", "merged_into", "created_at", "updated_at")
+            .from("contacts")
+    }
+
+    private func withIdentities(_ contact: Contact, on database: (any Database)?) async throws -> Contact {
+        var contact = contact
+        contact.identities = try await (database ?? store.db).sql.select().columns("kind", "value").from("contact_identities")
+            .where("contact_id", .equal, contact.id).orderBy("created_at").all()
+            .compactMap { row in
+                guard let kind = ContactIdentity.Kind(rawValue: try row.decode(column: "kind", as: String.self)) else { return nil }
+                return ContactIdentity(kind: kind, value: try row.decode(column: "value", as: String.self))
+            }
+        return contact
+    }
+
+    static func contact(row: any SQLRow) throws -> Contact {
+        Contact(
+            id: try row.decode(column: "id", as: UUID.self), clinicID: try row.decode(column: "clinic_id", as: UUID.self),
+            name: try row.decode(column: "name", as: String?.self), phone: try row.decode(column: "phone", as: String?.self),
+            email: try row.decode(column: "email", as: String?.self), mergedInto: try row.decode(column: "merged_into", as: UUID?.self),
+            createdAt: try row.decode(column: "created_at", as: Date.self), updatedAt: try row.decode(column: "updated_at", as: Date.self)
+        )
+    }
+}

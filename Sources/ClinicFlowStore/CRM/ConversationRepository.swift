@@ -1,0 +1,127 @@
+import ClinicFlowDomain
+import FluentKit
+import Foundation
+import SQLKit
+
+/// Conversations and messages, scoped by clinic in every read.
+public struct ConversationRepository: Sendable {
+    public let store: Store
+    private let clock: @Sendable () -> Date
+
+    public init(store: Store, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// The contact's conversation on the channel, created on first contact.
+    public func conversation(clinicID: UUID, contactID: UUID, channelID: UUID, externalID: String?, on database: (any Database)? = nil) async throws -> Conversation {
+        let sql = (database ?? store.db).sql
+        let now = clock()
+        try await sql.insert(into: "conversations")
+            .columns("id", "clinic_id", "contact_id", "channel_id", "external_id", "status", "created_at", "updated_at")
+            .values(
+                SQLBind(UUID.timeOrdered()), SQLBind(clinicID), SQLBind(contactID), SQLBind(channelID), bindOrNull(externalID),
+                SQLBind("open"), SQLBind(now), SQLBind(now)
+            )
+            .ignoringConflicts(with: ["channel_id", "contact_id"])
+            .run()
+        guard let row = try await select(on: database).where("channel_id", .equal, channelID).where("contact_id", .equal, contactID).first() else {
+            throw StoreError.unexpectedResult("conversation neither created nor found")
+        }
+        return try Self.conversation(row: row)
+    }
+
+    /// Stores a message unless the channel already has one with its provider id. Returns whether it was new.
+    @discardableResult
+    public func insert(_ message: Message, on database: (any Database)? = nil) async throws -> Bool {
+        let sql = (database ?? store.db).sql
+        let now = clock()
+        let inserted = try await sql.insert(into: "messages")
+            .columns(
+                "id", "clinic_id", "conversation_id", "contact_id", "channel_id", "direction", "provider_message_id", "body",
+                "media_kind", "status", "author", "sent_at", "created_at", "updated_at"
+            )
+            .values(
+                SQLBind(message.id), SQLBind(message.clinicID), SQLBind(message.conversationID), SQLBind(message.contactID),
+                SQLBind(message.channelID), SQLBind(message.direction.rawValue), bindOrNull(message.providerMessageID),
+                bindOrNull(message.body), bindOrNull(message.mediaKind?.rawValue), SQLBind(message.status), SQLBind(message.author),
+                SQLBind(message.sentAt), SQLBind(now), SQLBind(now)
+            )
+            .ignoringConflicts(with: ["channel_id", "provider_message_id"])
+            .returning("id")
+            .first()
+        guard inserted != nil else { return false }
+        let column = message.direction == .inbound ? "last_inbound_at" : "last_outbound_at"
+        try await sql.update("conversations").set(column, to: message.sentAt).set("updated_at", to: now)
+            .where("id", .equal, message.conversationID).run()
+        return true
+    }
+
+    /// Applies a delivery status to the outbound message with this provider id; returns its id when found.
+    public func updateStatus(channelID: UUID, providerMessageID: String, status: String, on database: (any Database)? = nil) async throws -> (id: UUID, contactID: UUID)? {
+        guard let row = try await (database ?? store.db).sql.update("messages")
+            .set("status", to: status).set("updated_at", to: clock())
+            .where("channel_id", .equal, channelID).where("provider_message_id", .equal, providerMessageID)
+            .returning("id", "contact_id").first()
+        else { return nil }
+        return (try row.decode(column: "id", as: UUID.self), try row.decode(column: "contact_id", as: UUID.self))
+    }
+
+    public func find(id: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> Conversation? {
+        try await select(on: database).where("id", .equal, id).where("clinic_id", .equal, clinicID).first().map(Self.conversation(row:))
+    }
+
+    public func list(clinicID: UUID, contactID: UUID? = nil, limit: Int = 50, offset: Int = 0, on database: (any Database)? = nil) async throws -> (items: [Conversation], total: Int) {
+        func filtered(_ builder: SQLSelectBuilder) -> SQLSelectBuilder {
+            var builder = builder.where("clinic_id", .equal, clinicID)
+            if let contactID { builder = builder.where("contact_id", .equal, contactID) }
+            return builder
+        }
+        let sql = (database ?? store.db).sql
+        let total = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("conversations"))
+            .first(decodingColumn: "n", as: Int.self) ?? 0
+        let items = try await filtered(select(on: database)).orderBy("updated_at", .descending).orderBy("id")
+            .limit(limit).offset(offset).all().map(Self.conversation(row:))
+        return (items, total)
+    }
+
+    /// Messages of a conversation, oldest first.
+    public func messages(conversationID: UUID, clinicID: UUID, limit: Int = 100, offset: Int = 0, on database: (any Database)? = nil) async throws -> [Message] {
+        try await (database ?? store.db).sql.select()
+            .columns("id", "clinic_id", "conversation_id", "contact_id", "channel_id", "direction", "provider_message_id", "body", "media_kind", "status", "author", "sent_at")
+            .from("messages")
+            .where("conversation_id", .equal, conversationID).where("clinic_id", .equal, clinicID)
+            .orderBy("sent_at").orderBy("id").limit(limit).offset(offset)
+            .all()
+            .map { row in
+                Message(
+                    id: try row.decode(column: "id", as: UUID.self), clinicID: try row.decode(column: "clinic_id", as: UUID.self),
+                    conversationID: try row.decode(column: "conversation_id", as: UUID.self),
+                    contactID: try row.decode(column: "contact_id", as: UUID.self), channelID: try row.decode(column: "channel_id", as: UUID.self),
+                    direction: Message.Direction(rawValue: try row.decode(column: "direction", as: String.self)) ?? .inbound,
+                    providerMessageID: try row.decode(column: "provider_message_id", as: String?.self),
+                    body: try row.decode(column: "body", as: String?.self),
+                    mediaKind: try row.decode(column: "media_kind", as: String?.self).flatMap(MediaKind.init(rawValue:)),
+                    status: try row.decode(column: "status", as: String.self), author: try row.decode(column: "author", as: String.self),
+                    sentAt: try row.decode(column: "sent_at", as: Date.self)
+                )
+            }
+    }
+
+    private func select(on database: (any Database)?) -> SQLSelectBuilder {
+        (database ?? store.db).sql.select()
+            .columns("id", "clinic_id", "contact_id", "channel_id", "external_id", "status", "last_inbound_at", "last_outbound_at", "created_at", "updated_at")
+            .from("conversations")
+    }
+
+    static func conversation(row: any SQLRow) throws -> Conversation {
+        Conversation(
+            id: try row.decode(column: "id", as: UUID.self), clinicID: try row.decode(column: "clinic_id", as: UUID.self),
+            contactID: try row.decode(column: "contact_id", as: UUID.self), channelID: try row.decode(column: "channel_id", as: UUID.self),
+            externalID: try row.decode(column: "external_id", as: String?.self), status: try row.decode(column: "status", as: String.self),
+            lastInboundAt: try row.decode(column: "last_inbound_at", as: Date?.self),
+            lastOutboundAt: try row.decode(column: "last_outbound_at", as: Date?.self),
+            createdAt: try row.decode(column: "created_at", as: Date.self), updatedAt: try row.decode(column: "updated_at", as: Date.self)
+        )
+    }
+}

@@ -1,0 +1,154 @@
+import ClinicFlowDomain
+import FluentKit
+import Foundation
+import SQLKit
+
+/// Leads, scoped by clinic in every query.
+public struct LeadRepository: Sendable {
+    public let store: Store
+    private let clock: @Sendable () -> Date
+
+    public init(store: Store, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.clock = clock
+    }
+
+    static let columns = [
+        "id", "clinic_id", "contact_id", "stage", "status", "owner_id", "department", "source", "channel_id", "utm_source",
+        "utm_medium", "utm_campaign", "utm_term", "utm_content", "procedure", "value_minor", "currency", "first_inbound_at",
+        "first_response_at", "stage_entered_at", "closed_at", "created_at", "updated_at",
+    ]
+
+    /// Inserts a lead. Fails with a unique violation when the contact already has an open lead, which
+    /// the caller treats as "someone else just opened it".
+    public func create(_ lead: Lead, on database: (any Database)? = nil) async throws -> Lead {
+        let now = clock()
+        var lead = lead
+        lead.createdAt = now
+        lead.updatedAt = now
+        try await (database ?? store.db).sql.insert(into: "leads")
+            .columns(Self.columns)
+            .values(
+                SQLBind(lead.id), SQLBind(lead.clinicID), SQLBind(lead.contactID), SQLBind(lead.stage), SQLBind(lead.status.rawValue),
+                bindOrNull(lead.ownerID), bindOrNull(lead.department), bindOrNull(lead.source), bindOrNull(lead.channelID),
+                bindOrNull(lead.utm.source), bindOrNull(lead.utm.medium), bindOrNull(lead.utm.campaign), bindOrNull(lead.utm.term),
+                bindOrNull(lead.utm.content), bindOrNull(lead.procedure), bindOrNull(lead.valueMinor), bindOrNull(lead.currency),
+                bindOrNull(lead.firstInboundAt), bindOrNull(lead.firstResponseAt), SQLBind(lead.stageEnteredAt),
+                bindOrNull(lead.closedAt), SQLBind(now), SQLBind(now)
+            )
+            .run()
+        return lead
+    }
+
+    public func find(id: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> Lead? {
+        try await select(on: database).where("id", .equal, id).where("clinic_id", .equal, clinicID).first().map(Self.lead(row:))
+    }
+
+    public func openLead(contactID: UUID, on database: (any Database)? = nil) async throws -> Lead? {
+        try await select(on: database).where("contact_id", .equal, contactID).where("status", .equal, LeadStatus.open.rawValue)
+            .first().map(Self.lead(row:))
+    }
+
+    public func leads(contactID: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> [Lead] {
+        try await select(on: database).where("contact_id", .equal, contactID).where("clinic_id", .equal, clinicID)
+            .orderBy("created_at", .descending).all().map(Self.lead(row:))
+    }
+
+    public struct Query: Sendable {
+        public var stage: String?
+        public var status: LeadStatus?
+        public var ownerID: UUID?
+        public var department: String?
+        public var source: String?
+        public var limit: Int
+        public var offset: Int
+
+        public init(
+            stage: String? = nil, status: LeadStatus? = nil, ownerID: UUID? = nil, department: String? = nil, source: String? = nil,
+            limit: Int = 50, offset: Int = 0
+        ) {
+            self.stage = stage
+            self.status = status
+            self.ownerID = ownerID
+            self.department = department
+            self.source = source
+            self.limit = limit
+            self.offset = offset
+        }
+    }
+
+    public func list(clinicID: UUID, _ query: Query, on database: (any Database)? = nil) async throws -> (items: [Lead], total: Int) {
+        func filtered(_ builder: SQLSelectBuilder) -> SQLSelectBuilder {
+            var builder = builder.where("clinic_id", .equal, clinicID)
+            if let stage = query.stage { builder = builder.where("stage", .equal, stage) }
+            if let status = query.status { builder = builder.where("status", .equal, status.rawValue) }
+            if let owner = query.ownerID { builder = builder.where("owner_id", .equal, owner) }
+            if let department = query.department { builder = builder.where("department", .equal, department) }
+            if let source = query.source { builder = builder.where("source", .equal, source) }
+            return builder
+        }
+        let sql = (database ?? store.db).sql
+        let total = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("leads"))
+            .first(decodingColumn: "n", as: Int.self) ?? 0
+        let items = try await filtered(select(on: database)).orderBy("updated_at", .descending).orderBy("id")
+            .limit(query.limit).offset(query.offset).all().map(Self.lead(row:))
+        return (items, total)
+    }
+
+    /// Writes every field of the lead (callers read, change, write in one transaction).
+    public func save(_ lead: Lead, on database: (any Database)? = nil) async throws {
+        try await (database ?? store.db).sql.update("leads")
+            .set("stage", to: lead.stage)
+            .set("status", to: lead.status.rawValue)
+            .set("owner_id", to: bindOrNull(lead.ownerID))
+            .set("department", to: bindOrNull(lead.department))
+            .set("procedure", to: bindOrNull(lead.procedure))
+            .set("value_minor", to: bindOrNull(lead.valueMinor))
+            .set("currency", to: bindOrNull(lead.currency))
+            .set("first_inbound_at", to: bindOrNull(lead.firstInboundAt))
+            .set("first_response_at", to: bindOrNull(lead.firstResponseAt))
+            .set("stage_entered_at", to: lead.stageEnteredAt)
+            .set("closed_at", to: bindOrNull(lead.closedAt))
+            .set("updated_at", to: clock())
+            .where("id", .equal, lead.id)
+            .where("clinic_id", .equal, lead.clinicID)
+            .run()
+    }
+
+    /// Open leads per stage, to refuse removing a stage that still holds leads.
+    public func openCounts(clinicID: UUID, on database: (any Database)? = nil) async throws -> [String: Int] {
+        let rows = try await (database ?? store.db).sql.select()
+            .column("stage").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("leads")
+            .where("clinic_id", .equal, clinicID).where("status", .equal, LeadStatus.open.rawValue)
+            .groupBy("stage").all()
+        var out: [String: Int] = [:]
+        for row in rows { out[try row.decode(column: "stage", as: String.self)] = try row.decode(column: "n", as: Int.self) }
+        return out
+    }
+
+    private func select(on database: (any Database)?) -> SQLSelectBuilder {
+        (database ?? store.db).sql.select().columns(Self.columns).from("leads")
+    }
+
+    static func lead(row: any SQLRow) throws -> Lead {
+        let status = try row.decode(column: "status", as: String.self)
+        return Lead(
+            id: try row.decode(column: "id", as: UUID.self), clinicID: try row.decode(column: "clinic_id", as: UUID.self),
+            contactID: try row.decode(column: "contact_id", as: UUID.self), stage: try row.decode(column: "stage", as: String.self),
+            status: LeadStatus(rawValue: status) ?? .open, ownerID: try row.decode(column: "owner_id", as: UUID?.self),
+            department: try row.decode(column: "department", as: String?.self), source: try row.decode(column: "source", as: String?.self),
+            channelID: try row.decode(column: "channel_id", as: UUID?.self),
+            utm: UTM(
+                source: try row.decode(column: "utm_source", as: String?.self), medium: try row.decode(column: "utm_medium", as: String?.self),
+                campaign: try row.decode(column: "utm_campaign", as: String?.self), term: try row.decode(column: "utm_term", as: String?.self),
+                content: try row.decode(column: "utm_content", as: String?.self)
+            ),
+            procedure: try row.decode(column: "procedure", as: String?.self), valueMinor: try row.decode(column: "value_minor", as: Int64?.self),
+            currency: try row.decode(column: "currency", as: String?.self),
+            firstInboundAt: try row.decode(column: "first_inbound_at", as: Date?.self),
+            firstResponseAt: try row.decode(column: "first_response_at", as: Date?.self),
+            stageEnteredAt: try row.decode(column: "stage_entered_at", as: Date.self), closedAt: try row.decode(column: "closed_at", as: Date?.self),
+            createdAt: try row.decode(column: "created_at", as: Date.self), updatedAt: try row.decode(column: "updated_at", as: Date.self)
+        )
+    }
+}
