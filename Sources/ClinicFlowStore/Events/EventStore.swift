@@ -81,6 +81,18 @@ public struct EventStore: Sendable {
         return try await query.orderBy("id").limit(limit).all().map(RecordedEvent.init(row:))
     }
 
+    /// Events of several streams (a contact and the contacts merged into it), newest first.
+    public func events(inStreams streams: [String], limit: Int, offset: Int, on database: (any Database)? = nil) async throws -> [RecordedEvent] {
+        guard !streams.isEmpty else { return [] }
+        return try await selectEvents(on: database)
+            .where("stream", .in, streams)
+            .orderBy("id", .descending)
+            .limit(limit)
+            .offset(offset)
+            .all()
+            .map(RecordedEvent.init(row:))
+    }
+
     public func event(idempotencyKey: String, on database: (any Database)? = nil) async throws -> RecordedEvent? {
         try await selectEvents(on: database)
             .where("idempotency_key", .equal, idempotencyKey)

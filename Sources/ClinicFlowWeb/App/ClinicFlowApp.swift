@@ -1,4 +1,5 @@
 import Foundation
+import JWT
 import Vapor
 
 /// Builds the HTTP application. `serve`, `demo` and the tests all go through here.
@@ -9,7 +10,7 @@ public enum ClinicFlowApp {
         let environment = Environment(name: services.config.mode.vaporName, arguments: arguments)
         let app = try await Application.make(environment)
         do {
-            try configure(app, services: services)
+            try await configure(app, services: services)
         } catch {
             try? await app.asyncShutdown()
             throw error
@@ -35,13 +36,25 @@ public enum ClinicFlowApp {
         try await app.asyncShutdown()
     }
 
-    public static func configure(_ app: Application, services: ClinicFlowServices) throws {
+    public static func configure(_ app: Application, services: ClinicFlowServices) async throws {
+        await app.jwt.keys.add(hmac: HMACKey(from: services.config.secrets.jwtSecret), digestAlgorithm: .sha256)
         let config = services.config
         app.logger = services.logger
         app.http.server.configuration.hostname = config.host
         app.http.server.configuration.port = config.port
         app.http.server.configuration.serverName = "ClinicFlow"
         app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.maxBodyBytes)
+
+        // JSON in snake_case with ISO-8601 dates, for every API body.
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        ContentConfiguration.global.use(encoder: encoder, for: .json)
+        ContentConfiguration.global.use(decoder: decoder, for: .json)
 
         app.middleware = Middlewares()
         app.middleware.use(CorrelationIDMiddleware())
@@ -51,6 +64,7 @@ public enum ClinicFlowApp {
         try app.register(collection: HealthController(services: services))
         try app.register(collection: MetricsController(services: services))
         try app.register(collection: WebhookController(services: services))
+        try app.register(collection: APIRoutes(services: services, endpoints: APIEndpoints.all))
 
         app.lifecycle.use(StoreLifecycle(services: services))
         if config.jobs.runInProcess {

@@ -12,6 +12,7 @@ public final class ClinicFlowServices: Sendable {
     public let gateway: WebhookGateway
     public let worker: JobWorker
     public let deadLetters: DeadLetterOffice
+    let passwordHasher: PasswordHasher
     public let startedAt: Date
     let logger: Logger
 
@@ -58,6 +59,7 @@ public final class ClinicFlowServices: Sendable {
             if wakeWorkers { worker.wake() }
         }
         self.deadLetters = DeadLetterOffice(queue: engine.queue, events: engine.events)
+        self.passwordHasher = PasswordHasher(cost: config.bcryptCost)
         self.startedAt = clock()
     }
 

@@ -42,6 +42,8 @@ public struct AppConfig: Sendable {
     public var publicURL: String?
     /// Clinics and channels declared in `clinicflow.yml`, created or updated at start-up.
     public var seeds: [ClinicSeed] = []
+    /// bcrypt cost for passwords: 12 by default; tests lower it.
+    public var bcryptCost: Int = 12
 
     public init(
         mode: Mode, host: String, port: Int, database: StoreConfiguration, secrets: Secrets, jobs: Jobs,

@@ -50,6 +50,7 @@ public enum ConfigLoader {
         let maxBodyBytes = reader.int(Settings.maxBodyBytes, default: 1 << 20, in: 1024...(64 << 20))
         let accessLog = reader.bool(Settings.accessLog, default: true)
         let logLevel = reader.oneOf(Settings.logLevel, default: Logger.Level.info, Logger.Level.allCases)
+        let bcryptCost = reader.int(Settings.bcryptCost, default: 12, in: 4...16)
         let publicURL = reader.raw(Settings.publicURL)
         if let publicURL, URL(string: publicURL)?.host == nil || !(publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://")) {
             reader.fail("CLINICFLOW_PUBLIC_URL must be an absolute http(s) URL such as https://clinic.example.com")
@@ -104,6 +105,10 @@ public enum ConfigLoader {
             publicURL: publicURL
         )
         config.seeds = seeds
+        config.bcryptCost = bcryptCost
+        if mode == .production, bcryptCost < 10 {
+            throw ConfigError(["CLINICFLOW_BCRYPT_COST must be at least 10 in production"])
+        }
         return LoadedConfig(config: config, notices: notices)
     }
 

@@ -89,10 +89,11 @@ enum Settings {
     static let jobRetryMax = Setting(fileKey: "jobs.retry_max_seconds", envKeys: ["CLINICFLOW_JOB_RETRY_MAX_SECONDS"])
     static let jobPoll = Setting(fileKey: "jobs.poll_seconds", envKeys: ["CLINICFLOW_JOB_POLL_SECONDS"])
     static let publicURL = Setting(fileKey: "server.public_url", envKeys: ["CLINICFLOW_PUBLIC_URL"])
+    static let bcryptCost = Setting(fileKey: "secrets.bcrypt_cost", envKeys: ["CLINICFLOW_BCRYPT_COST"])
 
     static let all = [
         mode, host, port, maxBodyBytes, accessLog, logLevel, databaseURL, sqlitePath, poolSize, jwtSecret,
         encryptionKey, jobsInProcess, jobConcurrency, jobLease, jobMaxAttempts, jobRetryBase, jobRetryMax, jobPoll,
-        publicURL,
+        publicURL, bcryptCost,
     ]
 }
