@@ -36,6 +36,13 @@ public enum ClinicFlowApp {
         try await app.asyncShutdown()
     }
 
+    /// The OpenAPI document, pretty-printed, for `clinicflow openapi`.
+    public static func openAPIDocumentJSON() -> String {
+        let encoder = JSONEncoder.sorted
+        encoder.outputFormatting.insert(.prettyPrinted)
+        return (try? String(decoding: encoder.encode(OpenAPIDocument.build(APIEndpoints.all)), as: UTF8.self)) ?? "{}"
+    }
+
     public static func configure(_ app: Application, services: ClinicFlowServices) async throws {
         await app.jwt.keys.add(hmac: HMACKey(from: services.config.secrets.jwtSecret), digestAlgorithm: .sha256)
         let config = services.config

@@ -1,0 +1,96 @@
+import ClinicFlowDomain
+import ClinicFlowEngine
+import ClinicFlowProviders
+import ClinicFlowStore
+import Foundation
+import Logging
+
+/// `clinicflow demo`: a clinic a newcomer can click through. An agency, a clinic with three teams and
+/// a few consultants, WhatsApp and web-form channels, and leads that arrive through the real webhook
+/// path (signed, verified, stored, normalised, taken in), some already moved along the pipeline.
+public enum DemoSeeder {
+    public static let clinicSlug = "demo"
+    public static let password = "demo-password-123"
+    public static let metaSecret = "demo-meta-app-secret"
+    public static let formKey = "demo-form-key"
+
+    public struct Login: Sendable, Equatable {
+        public var email: String
+        public var role: Role
+    }
+
+    public static let logins: [Login] = [
+        .init(email: "admin@demo.clinicflow.test", role: .clinicAdmin),
+        .init(email: "ana@demo.clinicflow.test", role: .consultant),
+        .init(email: "bruno@demo.clinicflow.test", role: .consultant),
+        .init(email: "carla@demo.clinicflow.test", role: .consultant),
+        .init(email: "viewer@demo.clinicflow.test", role: .viewer),
+    ]
+
+    /// Seeds once; a second run finds the demo clinic and leaves everything as it is.
+    /// - Returns: whether anything was seeded.
+    @discardableResult
+    public static func seed(_ services: ClinicFlowServices, leads: Int = 24, logger: Logger) async throws -> Bool {
+        let engine = services.engine
+        if try await engine.clinics.find(slug: clinicSlug) != nil { return false }
+        let agency = try await engine.access.createAgency(Agency(name: "ClinicFlow Demo", slug: "clinicflow-demo"))
+        let clinic = try await engine.clinics.create(Clinic(
+            name: "Clínica Sorriso (demo)", slug: clinicSlug, timeZone: "America/Sao_Paulo", defaultRegion: "BR", agencyID: agency.id
+        ))
+        let hash = try services.passwordHasher.hash(password)
+        let names = ["Admin Demo", "Ana Lima", "Bruno Costa", "Carla Mendes", "Visitante"]
+        var users: [User] = []
+        for (login, name) in zip(logins, names) {
+            users.append(try await engine.access.createUser(
+                User(email: login.email, name: name, role: login.role, agencyID: agency.id, clinicIDs: [clinic.id]), passwordHash: hash
+            ))
+        }
+        let consultants = users.filter { $0.role == .consultant }.map(\.id)
+        for (key, name, members) in [("implantes", "Implantes", [consultants[0], consultants[1]]), ("ortodontia", "Ortodontia", [consultants[2]]), ("estetica", "Estética", [consultants[0]])] {
+            _ = try await engine.access.createTeam(Team(clinicID: clinic.id, key: key, name: name, memberIDs: Set(members)))
+        }
+        let whatsapp = try await engine.channels.create(
+            ClinicChannel(id: .timeOrdered(), clinicID: clinic.id, provider: .meta, name: "WhatsApp", businessNumber: "+5511940028922", businessAccountID: "106540352242922", department: "implantes"),
+            credentials: ChannelCredentials(["app_secret": metaSecret, "verify_token": "demo-verify-token"])
+        )
+        let form = try await engine.channels.create(
+            ClinicChannel(id: .timeOrdered(), clinicID: clinic.id, provider: .webform, name: "Site: formulário", department: "estetica"),
+            credentials: ChannelCredentials(["api_key": formKey])
+        )
+
+        // Leads arrive the way real ones do: signed webhooks through the gateway.
+        let now = Date()
+        for index in 0..<leads {
+            let useForm = index % 4 == 3
+            let channel = useForm ? form : whatsapp
+            let signed = try SignedWebhook.simulated(useForm ? .webform : .meta, index: index, secret: useForm ? formKey : metaSecret, now: now.addingTimeInterval(Double(index - leads) * 900), seed: 2026)
+            let request = WebhookRequest(
+                url: "http://localhost/hooks/\(channel.provider.rawValue)/\(channel.id)", headers: HeaderFields(signed.headers), body: signed.body,
+                receivedAt: now.addingTimeInterval(Double(index - leads) * 900)
+            )
+            _ = try await services.gateway.receive(provider: channel.provider.rawValue, channelID: channel.id.uuidString, request: request, correlationID: "demo-\(index)")
+        }
+        await services.worker.drain()
+
+        // Move some along the pipeline, as a week of work would have.
+        let progress = ["CONTACTED", "CONTACTED", "QUALIFIED", "QUALIFIED", "MEETING_SCHEDULED", "PROPOSAL", "WON", "LOST"]
+        let open = try await engine.leads.list(clinicID: clinic.id, .init(limit: 200)).items
+        for (index, lead) in open.enumerated() where index % 2 == 0 {
+            var moved = lead
+            moved.stage = progress[(index / 2) % progress.count]
+            let outcome = Pipeline.standard.stage(moved.stage)!.outcome
+            moved.status = LeadStatus(outcome)
+            moved.ownerID = consultants[index % consultants.count]
+            moved.firstResponseAt = (lead.firstInboundAt ?? now).addingTimeInterval(Double(60 + index * 45))
+            moved.stageEnteredAt = now
+            moved.closedAt = outcome == .open ? nil : now
+            try await engine.leads.save(moved)
+            try await engine.events.append(try EventDraft(
+                clinicID: clinic.id, stream: Contact.stream(lead.contactID), type: "lead.stage_changed",
+                encoding: CRMEvents.LeadStageChanged(leadID: lead.id, from: lead.stage, to: moved.stage, status: moved.status, by: moved.ownerID, reason: "demo")
+            ))
+        }
+        logger.notice("seeded the demo clinic", metadata: ["leads": "\(leads)", "clinic": "\(clinic.slug)"])
+        return true
+    }
+}
