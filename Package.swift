@@ -79,6 +79,7 @@ let package = Package(
                 "ClinicFlowWeb",
                 "ClinicFlowStore",
                 "ClinicFlowProviders",
+                "ClinicFlowDomain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -7,7 +7,7 @@ struct ClinicFlowCommand: AsyncParsableCommand {
         commandName: "clinicflow",
         abstract: "ClinicFlow: every patient lead of a clinic in one place, answered fast.",
         version: ClinicFlowVersion.current,
-        subcommands: [Serve.self, Worker.self, Migrate.self, Demo.self, CreateUser.self, Simulate.self, OpenAPI.self, BenchQueue.self],
+        subcommands: [Serve.self, Worker.self, Migrate.self, Demo.self, CreateUser.self, Simulate.self, EvalScoring.self, OpenAPI.self, BenchQueue.self],
         defaultSubcommand: Serve.self
     )
 }

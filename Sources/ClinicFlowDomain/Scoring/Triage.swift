@@ -1,0 +1,77 @@
+/// Medical red flags in what a person wrote. Any one makes the lead urgent: a human looks at once
+/// and the assistant says only a safety message.
+public struct Triage: Sendable {
+    public enum Flag: String, Sendable, Codable, CaseIterable {
+        case bleeding, swelling, fever, severePain = "severe_pain", breathing, trauma, infection
+    }
+
+    public struct Result: Sendable, Equatable, Codable {
+        public var flags: [Flag]
+        public var isUrgent: Bool { !flags.isEmpty }
+        public init(flags: [Flag]) { self.flags = flags }
+    }
+
+    static let phrases: [Flag: [Phrase]] = [
+        .bleeding: [
+            "sangr*", "sangue", "hemorrag*", "bleed*", "blood", "sangrado", "sangra", "sangre", "sanger*", "sange", "hemoragi*",
+        ],
+        .swelling: [
+            "inchad*", "inchac*", "inchou", "inflamad*", "swell*", "swollen", "hinchad*", "hinchazon", "inflamado", "umfl*",
+        ],
+        .fever: ["febre", "febril", "fever", "feverish", "fiebre", "febra", "temperatura alta", "high temperature"],
+        .severePain: [
+            "dor fort*", "dor intens*", "dor insuportavel", "muita dor", "dor terrivel", "nao aguento de dor", "severe pain",
+            "unbearable pain", "excruciating", "terrible pain", "a lot of pain", "dolor fuerte", "dolor intenso", "mucho dolor",
+            "dolor insoportable", "durere puternic*", "durere insuportabil*", "dureri mari", "ma doare foarte tare", "ma doare tare",
+        ],
+        .breathing: [
+            "falta de ar", "dificuldade para respirar", "dificuldade de respirar", "nao consigo respirar", "cant breathe",
+            "difficulty breathing", "short of breath", "trouble breathing", "dificultad para respirar", "no puedo respirar",
+            "me falta el aire", "nu pot respira", "greutate la respirat", "dificultati de respiratie",
+        ],
+        .trauma: [
+            "acidente", "quebrei", "dente caiu", "dente quebrou", "bati o dente", "levei uma pancada", "accident", "knocked out",
+            "broke my tooth", "broken tooth", "fell and", "accidente", "se me rompio", "diente roto", "me cai", "accident",
+            "dinte rupt", "mi s a rupt", "am cazut",
+        ],
+        .infection: ["pus", "abscess*", "infeccao", "infeccionad*", "infection", "infected", "infeccion", "infectad*", "infectie", "abces"],
+    ]
+
+    public init() {}
+
+    public func assess(_ text: String) -> Result {
+        let folded = FoldedText.guessingLanguage(text)
+        return Result(flags: Flag.allCases.filter { flag in Self.phrases[flag, default: []].contains(where: folded.contains) })
+    }
+
+    /// What the assistant may still say once a lead is urgent, in the person's language.
+    public static func safetyMessage(language: String?) -> String {
+        switch language {
+        case "pt": "Recebemos sua mensagem e uma pessoa da nossa equipe vai falar com você agora. Se for uma emergência (sangramento que não para, dificuldade para respirar, inchaço que aumenta), procure um pronto-socorro ou ligue 192."
+        case "es": "Hemos recibido su mensaje y una persona de nuestro equipo le atenderá ahora. Si es una emergencia (sangrado que no para, dificultad para respirar, hinchazón que aumenta), acuda a urgencias o llame al 112."
+        case "ro": "Am primit mesajul dumneavoastră și cineva din echipă vă contactează acum. Dacă este o urgență (sângerare care nu se oprește, dificultăți de respirație, umflătură care crește), mergeți la urgențe sau sunați la 112."
+        default: "We received your message and someone from our team will contact you now. If this is an emergency (bleeding that will not stop, difficulty breathing, swelling that is getting worse), go to an emergency room or call your local emergency number."
+        }
+    }
+}
+
+/// The language a message is most likely in, among those ClinicFlow speaks (pt, en, es, ro).
+public enum LanguageGuess {
+    static let markers: [String: Set<String>] = [
+        "pt": ["voce", "voces", "nao", "obrigad", "quero", "gostaria", "quanto", "dente", "tenho", "estou", "bom", "boa", "oi", "ola", "com", "uma", "sao", "fazer", "meu", "minha", "amanha", "hoje"],
+        "es": ["usted", "quiero", "cuanto", "tengo", "estoy", "hola", "buenas", "gracias", "diente", "muela", "una", "para", "cita", "manana", "hoy", "el", "los", "las", "me", "mi", "puedo"],
+        "ro": ["buna", "ziua", "multumesc", "vreau", "doresc", "cat", "costa", "dinte", "masea", "am", "sunt", "si", "pentru", "o", "azi", "maine", "ma", "doare", "aveti", "programare", "nu"],
+        "en": ["the", "hello", "hi", "thanks", "want", "would", "like", "how", "much", "tooth", "teeth", "have", "is", "my", "i", "you", "today", "tomorrow", "can", "appointment"],
+    ]
+
+    /// Best guess, or nil when nothing stands out.
+    public static func guess(_ text: String) -> String? {
+        let tokens = FoldedText(text).tokens
+        var best: (String, Int)?
+        for (language, words) in markers {
+            let hits = tokens.filter { token in words.contains(token) || words.contains(where: { $0.count >= 6 && token.hasPrefix($0) }) }.count
+            if hits > (best?.1 ?? 0) { best = (language, hits) }
+        }
+        return best?.0
+    }
+}
