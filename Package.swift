@@ -33,6 +33,7 @@ let package = Package(
             dependencies: [
                 "ClinicFlowDomain",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),
@@ -88,7 +89,7 @@ let package = Package(
         // Shared fixtures for the test targets: real SQLite files and PostgreSQL schemas, never mocks.
         .target(
             name: "ClinicFlowTestSupport",
-            dependencies: ["ClinicFlowStore"],
+            dependencies: ["ClinicFlowStore", .product(name: "Vapor", package: "vapor")],
             path: "Tests/Support",
             swiftSettings: strict
         ),
@@ -106,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ClinicFlowEngineTests",
-            dependencies: ["ClinicFlowEngine", "ClinicFlowProviders", "ClinicFlowTestSupport"],
+            dependencies: ["ClinicFlowEngine", "ClinicFlowProviders", "ClinicFlowTestSupport", .product(name: "Vapor", package: "vapor")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -16,6 +16,9 @@ public struct EngineComponents: Sendable {
     public let leads: LeadRepository
     public let pipelines: PipelineRepository
     public let conversations: ConversationRepository
+    public let scoring: ScoringRepository
+    /// Shared by every LLM call of the process, so one failing endpoint is not hammered.
+    public let llmBreaker = CircuitBreaker()
 
     public init(store: Store, secretBox: SecretBox, defaultMaxAttempts: Int, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
@@ -31,6 +34,7 @@ public struct EngineComponents: Sendable {
         self.leads = LeadRepository(store: store, clock: clock)
         self.pipelines = PipelineRepository(store: store)
         self.conversations = ConversationRepository(store: store, clock: clock)
+        self.scoring = ScoringRepository(store: store, secretBox: secretBox, clock: clock)
     }
 }
 
@@ -40,6 +44,9 @@ public enum ClinicFlowJobs {
         var registry = JobRegistry()
         NormalizeDeliveryJob(deliveries: components.deliveries, channels: components.channels).register(in: &registry)
         InboundIntakeJob(components: components).register(in: &registry)
+        LeadScoringJob(components: components, llm: LLMScorer(breaker: components.llmBreaker)).register(in: &registry)
+        LeadAssignmentJob(components: components).register(in: &registry)
+        ScoreRefreshJob(components: components).register(in: &registry)
         return registry
     }
 }

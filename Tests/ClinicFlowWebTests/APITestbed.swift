@@ -1,5 +1,6 @@
 import ClinicFlowDomain
 import ClinicFlowEngine
+import ClinicFlowStore
 import ClinicFlowTestSupport
 @testable import ClinicFlowWeb
 import Foundation
@@ -56,7 +57,14 @@ struct APITestbed {
         ids = [
             "clinicID": clinicA1.id, "contactID": contact.id, "otherContactID": other.id, "leadID": lead.id, "channelID": channel.id,
             "conversationID": conversation.id, "userID": users["consultantA1"]!.id, "contactB": contactB.id,
+            "taskID": try await Self.task(engine, clinic: clinicA1.id, lead: lead.id),
         ]
+    }
+
+    static func task(_ engine: EngineComponents, clinic: UUID, lead: UUID) async throws -> UUID {
+        let task = ScoringRepository.Task(clinicID: clinic, leadID: lead, assigneeID: nil, kind: "call_hot_lead", priority: "high", title: "Call")
+        try await engine.scoring.createTask(task, key: "test:\(task.id)")
+        return task.id
     }
 
     func token(_ user: String) async throws -> String {

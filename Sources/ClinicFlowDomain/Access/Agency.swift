@@ -24,6 +24,10 @@ public struct User: Sendable, Equatable, Identifiable, Codable {
     public var agencyID: UUID?
     public var clinicIDs: Set<UUID>
     public var active: Bool
+    /// Most open leads assigned to this consultant at once; nil is no limit.
+    public var maxOpenLeads: Int?
+    /// When this consultant takes new leads; nil is always.
+    public var workingHours: WorkingHours?
 
     public init(id: UUID = UUID(), email: String, name: String, role: Role, agencyID: UUID? = nil, clinicIDs: Set<UUID> = [], active: Bool = true) {
         self.id = id

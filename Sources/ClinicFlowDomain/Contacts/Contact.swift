@@ -54,6 +54,14 @@ public struct Lead: Sendable, Equatable, Identifiable, Codable {
     public var closedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    /// Latest score (1–5) and temperature; nil until scored.
+    public var score: Int?
+    public var temperature: Temperature?
+    /// A medical red flag was seen: a person must look now; the assistant only sends a safety message.
+    public var urgent: Bool = false
+    /// The language the person writes in (pt, en, es, ro), when known.
+    public var language: String?
+    public var scoredAt: Date?
 
     public init(
         id: UUID = UUID(), clinicID: UUID, contactID: UUID, stage: String, status: LeadStatus = .open, ownerID: UUID? = nil,

@@ -189,4 +189,24 @@ public enum CRMEvents {
             self.form = form
         }
     }
+
+    public struct LeadScored: Codable, Sendable, Equatable {
+        public var leadID: UUID
+        public var score: LeadScore
+
+        public init(leadID: UUID, score: LeadScore) {
+            self.leadID = leadID
+            self.score = score
+        }
+    }
+
+    public struct TriageFlagged: Codable, Sendable, Equatable {
+        public var leadID: UUID
+        public var flags: [Triage.Flag]
+
+        public init(leadID: UUID, flags: [Triage.Flag]) {
+            self.leadID = leadID
+            self.flags = flags
+        }
+    }
 }

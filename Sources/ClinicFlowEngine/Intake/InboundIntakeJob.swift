@@ -88,10 +88,17 @@ struct Intake {
             let lead = try await openLead(contactID: contactID, utm: referralUTM(message.referral), procedure: nil)
             try await recordMessage(message, contactID: contactID)
             try await noteFirstInbound(lead)
+            try await scoreLater(lead)
         case .formLead(let form):
             let lead = try await openLead(contactID: contactID, utm: form.utm, procedure: form.procedure)
             try await noteFirstInbound(lead)
             try await append("form.submitted", stream: Contact.stream(contactID), CRMEvents.FormSubmitted(leadID: lead.id, form: form))
+            // What the person wrote in the form is what they said: keep it with their messages.
+            let words = [form.message, form.procedure.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
+            if !words.isEmpty {
+                try await recordMessage(InboundMessage(providerMessageID: "form:\(event.providerEventID)", senderName: form.name, text: words, sentAt: occurredAt), contactID: contactID)
+            }
+            try await scoreLater(lead)
         case .booking(let booking):
             let lead = try await openLead(contactID: contactID, utm: .init(), procedure: nil)
             try await append("booking.\(booking.action.rawValue)", stream: Contact.stream(contactID), CRMEvents.Booking(leadID: lead.id, booking: booking))
@@ -105,6 +112,7 @@ struct Intake {
             let lead = try await openLead(contactID: contactID, utm: .init(), procedure: nil)
             if call.direction?.contains("outbound") != true { try await noteFirstInbound(lead) }
             try await append("call.\(call.phase.rawValue)", stream: Contact.stream(contactID), CRMEvents.Call(leadID: lead.id, call: call))
+            try await scoreLater(lead)
         case .contactUpsert, .messageStatus:
             break  // A CRM's contact change updates the person, not the pipeline.
         }
@@ -150,6 +158,13 @@ struct Intake {
             procedure: procedure
         ))
         return lead
+    }
+
+    /// Scoring, triage and assignment run as their own job, after this transaction commits.
+    private func scoreLater(_ lead: Lead) async throws {
+        try await components.queue.enqueue(
+            try LeadScoringJob.request(leadID: lead.id, clinicID: clinic.id, key: eventKey, correlationID: correlationID), on: database
+        )
     }
 
     private func noteFirstInbound(_ lead: Lead) async throws {

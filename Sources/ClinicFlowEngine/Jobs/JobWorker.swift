@@ -16,6 +16,8 @@ public final class JobWorker: Sendable {
     let observer: any JobObserver
     let logger: Logger
     let random: @Sendable () -> Double
+    /// Runs with each expired-lease sweep (a few times a minute): schedules that enqueue daily jobs.
+    let housekeeping: @Sendable () async throws -> Void
     private let doorbell = Doorbell()
     private let state = Mutex(State())
     private let wakePending = Atomic<Bool>(false)
@@ -32,8 +34,10 @@ public final class JobWorker: Sendable {
         configuration: WorkerConfiguration = .init(),
         observer: any JobObserver = NoJobObserver(),
         logger: Logger = Logger(label: "clinicflow.worker"),
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        housekeeping: @escaping @Sendable () async throws -> Void = {}
     ) {
+        self.housekeeping = housekeeping
         self.queue = queue
         self.events = events
         self.registry = registry
@@ -146,6 +150,11 @@ public final class JobWorker: Sendable {
 
     /// Requeues jobs whose worker died, or dead-letters them if that was their last attempt.
     private func sweepExpiredLeases() async {
+        do {
+            try await housekeeping()
+        } catch {
+            logger.error("housekeeping failed", metadata: ["error_type": "\(type(of: error))"])
+        }
         do {
             let requeued = try await queue.requeueExpiredLeases()
             if requeued > 0 {

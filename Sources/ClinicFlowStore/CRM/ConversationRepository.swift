@@ -108,6 +108,15 @@ public struct ConversationRepository: Sendable {
             }
     }
 
+    /// The contact's latest inbound texts, newest first, across channels.
+    public func recentInboundTexts(contactID: UUID, clinicID: UUID, limit: Int, on database: (any Database)? = nil) async throws -> [String] {
+        try await (database ?? store.db).sql.select().column("body").from("messages")
+            .where("contact_id", .equal, contactID).where("clinic_id", .equal, clinicID)
+            .where("direction", .equal, Message.Direction.inbound.rawValue).where("body", .isNot, SQLLiteral.null)
+            .orderBy("sent_at", .descending).limit(limit)
+            .all(decodingColumn: "body", as: String.self)
+    }
+
     private func select(on database: (any Database)?) -> SQLSelectBuilder {
         (database ?? store.db).sql.select()
             .columns("id", "clinic_id", "contact_id", "channel_id", "external_id", "status", "last_inbound_at", "last_outbound_at", "created_at", "updated_at")

@@ -16,7 +16,8 @@ public struct LeadRepository: Sendable {
     static let columns = [
         "id", "clinic_id", "contact_id", "stage", "status", "owner_id", "department", "source", "channel_id", "utm_source",
         "utm_medium", "utm_campaign", "utm_term", "utm_content", "procedure", "value_minor", "currency", "first_inbound_at",
-        "first_response_at", "stage_entered_at", "closed_at", "created_at", "updated_at",
+        "first_response_at", "stage_entered_at", "closed_at", "created_at", "updated_at", "score", "temperature", "urgent",
+        "language", "scored_at",
     ]
 
     /// Inserts a lead. Fails with a unique violation when the contact already has an open lead, which
@@ -34,7 +35,8 @@ public struct LeadRepository: Sendable {
                 bindOrNull(lead.utm.source), bindOrNull(lead.utm.medium), bindOrNull(lead.utm.campaign), bindOrNull(lead.utm.term),
                 bindOrNull(lead.utm.content), bindOrNull(lead.procedure), bindOrNull(lead.valueMinor), bindOrNull(lead.currency),
                 bindOrNull(lead.firstInboundAt), bindOrNull(lead.firstResponseAt), SQLBind(lead.stageEnteredAt),
-                bindOrNull(lead.closedAt), SQLBind(now), SQLBind(now)
+                bindOrNull(lead.closedAt), SQLBind(now), SQLBind(now), bindOrNull(lead.score), bindOrNull(lead.temperature?.rawValue),
+                SQLBind(lead.urgent), bindOrNull(lead.language), bindOrNull(lead.scoredAt)
             )
             .run()
         return lead
@@ -60,13 +62,17 @@ public struct LeadRepository: Sendable {
         public var ownerID: UUID?
         public var department: String?
         public var source: String?
+        public var temperature: Temperature?
+        public var urgent: Bool?
         public var limit: Int
         public var offset: Int
 
         public init(
             stage: String? = nil, status: LeadStatus? = nil, ownerID: UUID? = nil, department: String? = nil, source: String? = nil,
-            limit: Int = 50, offset: Int = 0
+            temperature: Temperature? = nil, urgent: Bool? = nil, limit: Int = 50, offset: Int = 0
         ) {
+            self.temperature = temperature
+            self.urgent = urgent
             self.stage = stage
             self.status = status
             self.ownerID = ownerID
@@ -85,6 +91,8 @@ public struct LeadRepository: Sendable {
             if let owner = query.ownerID { builder = builder.where("owner_id", .equal, owner) }
             if let department = query.department { builder = builder.where("department", .equal, department) }
             if let source = query.source { builder = builder.where("source", .equal, source) }
+            if let temperature = query.temperature { builder = builder.where("temperature", .equal, temperature.rawValue) }
+            if query.urgent == true { builder = builder.where("urgent", .equal, true) }
             return builder
         }
         let sql = (database ?? store.db).sql
@@ -109,10 +117,34 @@ public struct LeadRepository: Sendable {
             .set("first_response_at", to: bindOrNull(lead.firstResponseAt))
             .set("stage_entered_at", to: lead.stageEnteredAt)
             .set("closed_at", to: bindOrNull(lead.closedAt))
+            .set("score", to: bindOrNull(lead.score))
+            .set("temperature", to: bindOrNull(lead.temperature?.rawValue))
+            .set("urgent", to: lead.urgent)
+            .set("language", to: bindOrNull(lead.language))
+            .set("scored_at", to: bindOrNull(lead.scoredAt))
             .set("updated_at", to: clock())
             .where("id", .equal, lead.id)
             .where("clinic_id", .equal, lead.clinicID)
             .run()
+    }
+
+    /// Open leads per owner among `owners`, for assignment caps.
+    public func openCounts(owners: [UUID], on database: (any Database)? = nil) async throws -> [UUID: Int] {
+        guard !owners.isEmpty else { return [:] }
+        let rows = try await (database ?? store.db).sql.select()
+            .column("owner_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("leads")
+            .where("owner_id", .in, owners).where("status", .equal, LeadStatus.open.rawValue)
+            .groupBy("owner_id").all()
+        var out: [UUID: Int] = [:]
+        for row in rows { out[try row.decode(column: "owner_id", as: UUID.self)] = try row.decode(column: "n", as: Int.self) }
+        return out
+    }
+
+    /// Open leads not scored since `date`, for the nightly refresh.
+    public func staleScores(before date: Date, limit: Int, on database: (any Database)? = nil) async throws -> [Lead] {
+        try await select(on: database).where("status", .equal, LeadStatus.open.rawValue)
+            .where { $0.where("scored_at", .is, SQLLiteral.null).orWhere("scored_at", .lessThan, date) }
+            .orderBy("updated_at").limit(limit).all().map(Self.lead(row:))
     }
 
     /// Open leads per stage, to refuse removing a stage that still holds leads.
@@ -132,7 +164,7 @@ public struct LeadRepository: Sendable {
 
     static func lead(row: any SQLRow) throws -> Lead {
         let status = try row.decode(column: "status", as: String.self)
-        return Lead(
+        var lead = Lead(
             id: try row.decode(column: "id", as: UUID.self), clinicID: try row.decode(column: "clinic_id", as: UUID.self),
             contactID: try row.decode(column: "contact_id", as: UUID.self), stage: try row.decode(column: "stage", as: String.self),
             status: LeadStatus(rawValue: status) ?? .open, ownerID: try row.decode(column: "owner_id", as: UUID?.self),
@@ -150,5 +182,11 @@ public struct LeadRepository: Sendable {
             stageEnteredAt: try row.decode(column: "stage_entered_at", as: Date.self), closedAt: try row.decode(column: "closed_at", as: Date?.self),
             createdAt: try row.decode(column: "created_at", as: Date.self), updatedAt: try row.decode(column: "updated_at", as: Date.self)
         )
+        lead.score = try row.decode(column: "score", as: Int?.self)
+        lead.temperature = try row.decode(column: "temperature", as: String?.self).flatMap(Temperature.init(rawValue:))
+        lead.urgent = try row.decode(column: "urgent", as: Bool?.self) ?? false
+        lead.language = try row.decode(column: "language", as: String?.self)
+        lead.scoredAt = try row.decode(column: "scored_at", as: Date?.self)
+        return lead
     }
 }

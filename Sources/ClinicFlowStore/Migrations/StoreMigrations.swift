@@ -12,5 +12,6 @@ public enum StoreMigrations {
         M007CreateContacts(),
         M008CreateLeads(),
         M009CreateConversations(),
+        M010CreateScoringAndAssignment(),
     ]
 }

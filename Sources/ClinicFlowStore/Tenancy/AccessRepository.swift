@@ -109,6 +109,8 @@ public struct AccessRepository: Sendable {
         try await (database ?? store.db).transaction { transaction in
             var update = transaction.sql.update("users")
                 .set("name", to: user.name)
+                .set("max_open_leads", to: bindOrNull(user.maxOpenLeads))
+                .set("working_hours", to: bindOrNull(try user.workingHours.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }))
                 .set("role", to: user.role.rawValue)
                 .set("agency_id", to: bindOrNull(user.agencyID))
                 .set("active", to: user.active)
@@ -132,7 +134,7 @@ public struct AccessRepository: Sendable {
     }
 
     private func selectUsers(on database: (any Database)?) -> SQLSelectBuilder {
-        (database ?? store.db).sql.select().columns("id", "email", "name", "role", "agency_id", "active").from("users")
+        (database ?? store.db).sql.select().columns("id", "email", "name", "role", "agency_id", "active", "max_open_leads", "working_hours").from("users")
     }
 
     private func withClinics(_ user: User, on database: (any Database)?) async throws -> User {
@@ -145,11 +147,40 @@ public struct AccessRepository: Sendable {
     private static func user(row: any SQLRow) throws -> User {
         let roleName = try row.decode(column: "role", as: String.self)
         guard let role = Role(rawValue: roleName) else { throw StoreError.unexpectedResult("unknown role \(roleName)") }
-        return User(
+        var user = User(
             id: try row.decode(column: "id", as: UUID.self), email: try row.decode(column: "email", as: String.self),
             name: try row.decode(column: "name", as: String.self), role: role,
             agencyID: try row.decode(column: "agency_id", as: UUID?.self), active: try row.decode(column: "active", as: Bool.self)
         )
+        user.maxOpenLeads = try row.decode(column: "max_open_leads", as: Int?.self)
+        user.workingHours = try row.decode(column: "working_hours", as: String?.self)
+            .flatMap { try? JSONDecoder().decode(WorkingHours.self, from: Data($0.utf8)) }
+        return user
+    }
+
+    // MARK: Assignment
+
+    /// The clinic's consultants as assignment sees them: teams, caps, hours, open leads, last assignment.
+    public func consultants(clinicID: UUID, openLeads: [UUID: Int], on database: (any Database)? = nil) async throws -> [Consultant] {
+        let sql = (database ?? store.db).sql
+        let memberIDs = try await sql.select().column("user_id").from("user_clinics").where("clinic_id", .equal, clinicID)
+            .all(decodingColumn: "user_id", as: UUID.self)
+        guard !memberIDs.isEmpty else { return [] }
+        let rows = try await selectUsers(on: database).column("last_assigned_at")
+            .where("id", .in, memberIDs).where("role", .equal, Role.consultant.rawValue).all()
+        let teams = try await self.teams(clinicID: clinicID, on: database)
+        return try rows.map { row in
+            let user = try Self.user(row: row)
+            return Consultant(
+                id: user.id, active: user.active, departments: Set(teams.filter { $0.memberIDs.contains(user.id) }.map(\.key)),
+                maxOpenLeads: user.maxOpenLeads, openLeads: openLeads[user.id] ?? 0, workingHours: user.workingHours,
+                lastAssignedAt: try row.decode(column: "last_assigned_at", as: Date?.self)
+            )
+        }
+    }
+
+    public func markAssigned(_ userID: UUID, at date: Date, on database: (any Database)? = nil) async throws {
+        try await (database ?? store.db).sql.update("users").set("last_assigned_at", to: date).where("id", .equal, userID).run()
     }
 
     // MARK: Teams
@@ -167,6 +198,21 @@ public struct AccessRepository: Sendable {
                     .values(SQLBind(team.id), SQLBind(member)).run()
             }
             return team
+        }
+    }
+
+    /// Replaces the user's team memberships within one clinic.
+    public func setTeams(userID: UUID, teamIDs: [UUID], clinicID: UUID, on database: (any Database)? = nil) async throws {
+        let store = self.store
+        try await (database ?? store.db).transaction { transaction in
+            let clinicTeams = try await transaction.sql.select().column("id").from("teams").where("clinic_id", .equal, clinicID)
+                .all(decodingColumn: "id", as: UUID.self)
+            if !clinicTeams.isEmpty {
+                try await transaction.sql.delete(from: "team_members").where("user_id", .equal, userID).where("team_id", .in, clinicTeams).run()
+            }
+            for team in teamIDs where clinicTeams.contains(team) {
+                try await transaction.sql.insert(into: "team_members").columns("team_id", "user_id").values(SQLBind(team), SQLBind(userID)).run()
+            }
         }
     }
 

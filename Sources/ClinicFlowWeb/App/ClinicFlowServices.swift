@@ -49,9 +49,10 @@ public final class ClinicFlowServices: Sendable {
         self.metrics = AppMetrics()
         var registry = ClinicFlowJobs.registry(engine)
         registry.merge(jobs)
+        let schedule = DailySchedule.standard(queue: engine.queue)
         let worker = JobWorker(
             queue: engine.queue, events: engine.events, registry: registry, configuration: config.jobs.worker,
-            observer: metrics, logger: logger
+            observer: metrics, logger: logger, housekeeping: { try await schedule.tick() }
         )
         self.worker = worker
         let wakeWorkers = config.jobs.runInProcess

@@ -101,8 +101,16 @@ struct LeadDTO: APIModel {
     var closedAt: Date?
     var createdAt: Date
     var updatedAt: Date
+    var score: Int?
+    var temperature: Temperature?
+    var urgent: Bool
+    var language: String?
 
     init(_ lead: Lead) {
+        score = lead.score
+        temperature = lead.temperature
+        urgent = lead.urgent
+        language = lead.language
         id = lead.id
         clinicId = lead.clinicID
         contactId = lead.contactID
@@ -132,8 +140,10 @@ struct LeadDTO: APIModel {
         ("utm", .reference(UTMDTO.schemaName)), ("procedure", .nullable(.string())), ("value_minor", .nullable(.integer())),
         ("currency", .nullable(.string())), ("first_inbound_at", .nullable(.dateTime)), ("first_response_at", .nullable(.dateTime)),
         ("speed_to_lead_seconds", .nullable(.number)), ("stage_entered_at", .dateTime), ("closed_at", .nullable(.dateTime)),
-        ("created_at", .dateTime), ("updated_at", .dateTime),
-    ], required: ["id", "clinic_id", "contact_id", "stage", "status", "utm", "stage_entered_at", "created_at", "updated_at"])
+        ("created_at", .dateTime), ("updated_at", .dateTime), ("score", .nullable(.integer(minimum: 1, maximum: 5))),
+        ("temperature", .nullable(.string(enumValues: Temperature.allCases.map(\.rawValue)))),
+        ("urgent", .boolean), ("language", .nullable(.string())),
+    ], required: ["id", "clinic_id", "contact_id", "stage", "status", "utm", "stage_entered_at", "created_at", "updated_at", "urgent"])
 }
 
 struct CreateLeadRequest: APIModel {

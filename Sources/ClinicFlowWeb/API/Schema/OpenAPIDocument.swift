@@ -60,7 +60,7 @@ enum OpenAPIDocument {
     /// Schemas only referenced from inside other schemas.
     static let nestedModels: [any APIModel.Type] = [
         UserDTO.self, ClinicDTO.self, TeamDTO.self, StageDTO.self, IdentityDTO.self, ContactDTO.self, UTMDTO.self, LeadDTO.self,
-        ConversationDTO.self, MessageDTO.self, TimelineEntryDTO.self, ChannelDTO.self,
+        ConversationDTO.self, MessageDTO.self, TimelineEntryDTO.self, ChannelDTO.self, ScoreDTO.self, TaskDTO.self, NotificationDTO.self,
     ]
 
     static let errorSchema = JSONSchema.object(properties: [

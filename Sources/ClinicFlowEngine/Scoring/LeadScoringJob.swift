@@ -1,0 +1,119 @@
+import ClinicFlowDomain
+import ClinicFlowProviders
+import ClinicFlowStore
+import FluentKit
+import Foundation
+
+/// `lead.score`: scores a lead from the person's recent messages (the clinic's LLM when it turned one
+/// on, the rules otherwise or when the LLM fails), triages them for medical red flags, records both,
+/// raises urgent and HOT tasks, then routes and assigns a lead nobody owns yet.
+public struct LeadScoringJob: Sendable {
+    public static let kind = "lead.score"
+
+    public struct Payload: Codable, Sendable, Equatable {
+        public var leadID: UUID
+        public init(leadID: UUID) { self.leadID = leadID }
+    }
+
+    let components: EngineComponents
+    let llm: LLMScorer
+
+    public init(components: EngineComponents, llm: LLMScorer) {
+        self.components = components
+        self.llm = llm
+    }
+
+    public static func request(leadID: UUID, clinicID: UUID, key: String, correlationID: String?) throws -> JobRequest {
+        try JobRequest(kind: kind, encoding: Payload(leadID: leadID), idempotencyKey: "\(kind):\(key)", clinicID: clinicID, correlationID: correlationID)
+    }
+
+    public func register(in registry: inout JobRegistry) {
+        registry.register(Self.kind, payload: Payload.self) { payload, context in
+            try await run(payload.leadID, context: context)
+        }
+    }
+
+    func run(_ leadID: UUID, context: JobContext) async throws {
+        guard let clinicID = context.job.clinicID, let lead = try await components.leads.find(id: leadID, clinicID: clinicID) else {
+            throw PermanentJobError("lead \(leadID) no longer exists")
+        }
+        guard lead.status == .open, let contact = try await components.contacts.find(id: lead.contactID, clinicID: clinicID) else { return }
+        let texts = try await components.conversations.recentInboundTexts(contactID: contact.id, clinicID: clinicID, limit: 5)
+        let history = try await components.leads.leads(contactID: contact.id, clinicID: clinicID).filter { $0.id != lead.id }
+        let input = ScoringInput(
+            text: texts.reversed().joined(separator: "\n"), source: lead.source, utm: lead.utm, cameFromAd: lead.utm.source == "meta_ads",
+            fullContactDetails: lead.source == "webform" && contact.phone != nil && contact.email != nil,
+            previousLeads: history.count, previousWins: history.filter { $0.status == .won }.count
+        )
+        let (settings, apiKey) = try await components.scoring.settings(clinicID: clinicID)
+        let rules = RuleScorer(vocabulary: ScoringVocabulary.standard.adding(settings.vocabulary))
+        var score = rules.score(input)
+        if settings.llm.enabled, let base = settings.llm.baseURL, let model = settings.llm.model {
+            let endpoint = ChatCompletionsClient.Endpoint(baseURL: base, apiKey: apiKey, model: model, timeout: settings.llm.timeoutSeconds)
+            score = await llm.score(input, names: [contact.name].compactMap { $0 }, endpoint: endpoint, fallback: rules)
+            if let reason = score.fallbackReason {
+                context.logger.warning("LLM scoring fell back to the rules", metadata: ["reason": .string(reason)])
+            }
+        }
+        // Triage reads the latest few messages: a red flag from last week is not today's emergency.
+        let triage = Triage().assess(texts.prefix(3).joined(separator: "\n"))
+        let assessment = LeadAssessment(score: score, triage: triage)
+
+        var scored = lead
+        scored.score = assessment.score.score
+        scored.temperature = assessment.score.temperature
+        scored.urgent = lead.urgent || triage.isUrgent  // cleared by a person, not by a calmer message
+        scored.language = lead.language ?? LanguageGuess.guess(input.text)
+        scored.scoredAt = context.queue.now
+        if scored.procedure == nil { scored.procedure = assessment.score.procedure }
+        let updated = scored
+        let becameUrgent = triage.isUrgent && !lead.urgent
+        let becameHot = assessment.score.temperature == .hot && lead.temperature != .hot
+
+        let components = self.components
+        let jobKey = context.job.id.uuidString.lowercased()
+        try await components.store.db.transaction { transaction in
+            try await components.leads.save(updated, on: transaction)
+            try await components.scoring.record(assessment.score, leadID: lead.id, clinicID: clinicID, on: transaction)
+            try await append("lead.scored", CRMEvents.LeadScored(leadID: lead.id, score: assessment.score), key: "lead.scored:\(jobKey)", lead: lead, context, transaction)
+            if becameUrgent {
+                try await append("lead.triage_flagged", CRMEvents.TriageFlagged(leadID: lead.id, flags: triage.flags), key: "triage:\(lead.id)", lead: lead, context, transaction)
+                try await components.scoring.createTask(
+                    .init(clinicID: clinicID, leadID: lead.id, assigneeID: lead.ownerID, kind: "urgent_triage", priority: "urgent",
+                          title: "Medical red flag (\(triage.flags.map(\.rawValue).joined(separator: ", "))): call \(contact.name ?? "the patient") now", dueAt: context.queue.now),
+                    key: "triage:\(lead.id)", on: transaction
+                )
+                try await components.scoring.notify(
+                    clinicID: clinicID, userID: lead.ownerID, leadID: lead.id, kind: "urgent",
+                    title: "Urgent: \(contact.name ?? "a patient") reports \(triage.flags.map(\.rawValue).joined(separator: ", "))", key: "triage:\(lead.id)", on: transaction
+                )
+            }
+            if becameHot {
+                try await components.scoring.createTask(
+                    .init(clinicID: clinicID, leadID: lead.id, assigneeID: lead.ownerID, kind: "call_hot_lead", priority: "high",
+                          title: "HOT lead: contact \(contact.name ?? "them") today", dueAt: context.queue.now.addingTimeInterval(3600)),
+                    key: "hot:\(lead.id)", on: transaction
+                )
+                try await components.scoring.notify(
+                    clinicID: clinicID, userID: lead.ownerID, leadID: lead.id, kind: "hot_lead",
+                    title: "HOT lead: \(contact.name ?? "new patient")\(assessment.score.procedure.map { " (\($0))" } ?? "")", key: "hot:\(lead.id)", on: transaction
+                )
+            }
+            if updated.ownerID == nil {
+                try await components.queue.enqueue(
+                    try JobRequest(kind: LeadAssignmentJob.kind, encoding: LeadAssignmentJob.Payload(leadID: lead.id), idempotencyKey: "\(LeadAssignmentJob.kind):\(lead.id)",
+                                   clinicID: clinicID, correlationID: context.job.correlationID),
+                    on: transaction
+                )
+            }
+        }
+    }
+
+    private func append<Payload: Encodable>(_ type: String, _ payload: Payload, key: String, lead: Lead, _ context: JobContext, _ database: any Database) async throws {
+        try await components.events.append(
+            try EventDraft(clinicID: lead.clinicID, stream: Contact.stream(lead.contactID), type: type, encoding: payload,
+                           correlationID: context.job.correlationID, causationID: "job:\(context.job.id.uuidString.lowercased())", idempotencyKey: key),
+            on: database
+        )
+    }
+}

@@ -1,0 +1,187 @@
+import ClinicFlowDomain
+import FluentKit
+import Foundation
+import SQLKit
+
+/// Score history, tasks, notifications and clinic settings.
+public struct ScoringRepository: Sendable {
+    public let store: Store
+    private let box: SecretBox
+    private let clock: @Sendable () -> Date
+
+    public init(store: Store, secretBox: SecretBox, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.box = secretBox
+        self.clock = clock
+    }
+
+    // MARK: Score history
+
+    public func record(_ score: LeadScore, leadID: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws {
+        try await (database ?? store.db).sql.insert(into: "lead_scores")
+            .columns("id", "clinic_id", "lead_id", "score", "temperature", "confidence", "reasons", "procedure", "budget_mentioned", "urgency", "scorer", "fallback_reason", "created_at")
+            .values(
+                SQLBind(UUID.timeOrdered()), SQLBind(clinicID), SQLBind(leadID), SQLBind(score.score), SQLBind(score.temperature.rawValue),
+                SQLBind(score.confidence), SQLBind(String(decoding: try JSONEncoder().encode(score.reasons), as: UTF8.self)),
+                bindOrNull(score.procedure), SQLBind(score.budgetMentioned), SQLBind(score.urgency.rawValue), SQLBind(score.scorer),
+                bindOrNull(score.fallbackReason), SQLBind(clock())
+            )
+            .run()
+    }
+
+    /// A lead's scores, newest first.
+    public func history(leadID: UUID, clinicID: UUID, limit: Int = 50, on database: (any Database)? = nil) async throws -> [(score: LeadScore, at: Date)] {
+        try await (database ?? store.db).sql.select()
+            .columns("score", "temperature", "confidence", "reasons", "procedure", "budget_mentioned", "urgency", "scorer", "fallback_reason", "created_at")
+            .from("lead_scores").where("lead_id", .equal, leadID).where("clinic_id", .equal, clinicID)
+            .orderBy("created_at", .descending).limit(limit).all()
+            .map { row in
+                let score = LeadScore(
+                    score: try row.decode(column: "score", as: Int.self),
+                    temperature: Temperature(rawValue: try row.decode(column: "temperature", as: String.self)) ?? .cold,
+                    confidence: try row.decode(column: "confidence", as: Double.self),
+                    reasons: (try? JSONDecoder().decode([String].self, from: Data(try row.decode(column: "reasons", as: String.self).utf8))) ?? [],
+                    procedure: try row.decode(column: "procedure", as: String?.self),
+                    budgetMentioned: try row.decode(column: "budget_mentioned", as: Bool.self),
+                    urgency: Urgency(rawValue: try row.decode(column: "urgency", as: String.self)) ?? .none,
+                    scorer: try row.decode(column: "scorer", as: String.self), fallbackReason: try row.decode(column: "fallback_reason", as: String?.self)
+                )
+                return (score, try row.decode(column: "created_at", as: Date.self))
+            }
+    }
+
+    // MARK: Tasks and notifications
+
+    public struct Task: Sendable, Equatable, Codable {
+        public var id: UUID
+        public var clinicID: UUID
+        public var leadID: UUID?
+        public var assigneeID: UUID?
+        /// `urgent_triage`, `call_hot_lead`, …
+        public var kind: String
+        /// `urgent`, `high`, `normal`.
+        public var priority: String
+        public var title: String
+        public var status: String
+        public var dueAt: Date?
+        public var createdAt: Date
+
+        public init(id: UUID = .timeOrdered(), clinicID: UUID, leadID: UUID?, assigneeID: UUID?, kind: String, priority: String, title: String, status: String = "open", dueAt: Date? = nil, createdAt: Date = Date()) {
+            self.id = id
+            self.clinicID = clinicID
+            self.leadID = leadID
+            self.assigneeID = assigneeID
+            self.kind = kind
+            self.priority = priority
+            self.title = title
+            self.status = status
+            self.dueAt = dueAt
+            self.createdAt = createdAt
+        }
+    }
+
+    /// Creates the task unless one with the same key exists; returns whether it was created.
+    @discardableResult
+    public func createTask(_ task: Task, key: String, on database: (any Database)? = nil) async throws -> Bool {
+        let now = clock()
+        let row = try await (database ?? store.db).sql.insert(into: "tasks")
+            .columns("id", "clinic_id", "lead_id", "assignee_id", "kind", "priority", "title", "status", "due_at", "idempotency_key", "created_at", "updated_at")
+            .values(
+                SQLBind(task.id), SQLBind(task.clinicID), bindOrNull(task.leadID), bindOrNull(task.assigneeID), SQLBind(task.kind),
+                SQLBind(task.priority), SQLBind(task.title), SQLBind(task.status), bindOrNull(task.dueAt), SQLBind(key), SQLBind(now), SQLBind(now)
+            )
+            .ignoringConflicts(with: ["idempotency_key"]).returning("id").first()
+        return row != nil
+    }
+
+    public func tasks(clinicID: UUID, status: String? = "open", limit: Int = 100, offset: Int = 0, on database: (any Database)? = nil) async throws -> [Task] {
+        var query = (database ?? store.db).sql.select()
+            .columns("id", "clinic_id", "lead_id", "assignee_id", "kind", "priority", "title", "status", "due_at", "created_at")
+            .from("tasks").where("clinic_id", .equal, clinicID)
+        if let status { query = query.where("status", .equal, status) }
+        return try await query.orderBy("created_at", .descending).limit(limit).offset(offset).all().map { row in
+            Task(
+                id: try row.decode(column: "id", as: UUID.self), clinicID: try row.decode(column: "clinic_id", as: UUID.self),
+                leadID: try row.decode(column: "lead_id", as: UUID?.self), assigneeID: try row.decode(column: "assignee_id", as: UUID?.self),
+                kind: try row.decode(column: "kind", as: String.self), priority: try row.decode(column: "priority", as: String.self),
+                title: try row.decode(column: "title", as: String.self), status: try row.decode(column: "status", as: String.self),
+                dueAt: try row.decode(column: "due_at", as: Date?.self), createdAt: try row.decode(column: "created_at", as: Date.self)
+            )
+        }
+    }
+
+    public func completeTask(_ id: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> Bool {
+        try await (database ?? store.db).sql.update("tasks").set("status", to: "done").set("updated_at", to: clock())
+            .where("id", .equal, id).where("clinic_id", .equal, clinicID).returning("id").first() != nil
+    }
+
+    public struct Notification: Sendable, Equatable, Codable {
+        public var id: UUID
+        public var clinicID: UUID
+        /// Nil: for everyone in the clinic.
+        public var userID: UUID?
+        public var leadID: UUID?
+        public var kind: String
+        public var title: String
+        public var createdAt: Date
+        public var readAt: Date?
+    }
+
+    public func notify(clinicID: UUID, userID: UUID?, leadID: UUID?, kind: String, title: String, key: String, on database: (any Database)? = nil) async throws {
+        try await (database ?? store.db).sql.insert(into: "notifications")
+            .columns("id", "clinic_id", "user_id", "lead_id", "kind", "title", "idempotency_key", "created_at")
+            .values(SQLBind(UUID.timeOrdered()), SQLBind(clinicID), bindOrNull(userID), bindOrNull(leadID), SQLBind(kind), SQLBind(title), SQLBind(key), SQLBind(clock()))
+            .ignoringConflicts(with: ["idempotency_key"]).run()
+    }
+
+    /// Notifications for this user (theirs and the clinic-wide ones), newest first.
+    public func notifications(clinicID: UUID, userID: UUID, limit: Int = 50, on database: (any Database)? = nil) async throws -> [Notification] {
+        try await (database ?? store.db).sql.select()
+            .columns("id", "clinic_id", "user_id", "lead_id", "kind", "title", "created_at", "read_at")
+            .from("notifications").where("clinic_id", .equal, clinicID)
+            .where { $0.where("user_id", .equal, userID).orWhere("user_id", .is, SQLLiteral.null) }
+            .orderBy("created_at", .descending).limit(limit).all()
+            .map { row in
+                Notification(
+                    id: try row.decode(column: "id", as: UUID.self), clinicID: try row.decode(column: "clinic_id", as: UUID.self),
+                    userID: try row.decode(column: "user_id", as: UUID?.self), leadID: try row.decode(column: "lead_id", as: UUID?.self),
+                    kind: try row.decode(column: "kind", as: String.self), title: try row.decode(column: "title", as: String.self),
+                    createdAt: try row.decode(column: "created_at", as: Date.self), readAt: try row.decode(column: "read_at", as: Date?.self)
+                )
+            }
+    }
+
+    // MARK: Settings
+
+    public func settings(clinicID: UUID, on database: (any Database)? = nil) async throws -> (ClinicSettings, llmAPIKey: String?) {
+        guard let row = try await (database ?? store.db).sql.select().columns("scoring", "routing", "llm", "llm_api_key")
+            .from("clinic_settings").where("clinic_id", .equal, clinicID).first()
+        else { return (ClinicSettings(), nil) }
+        func decode<T: Decodable>(_ column: String, _ type: T.Type) throws -> T? {
+            try row.decode(column: column, as: String?.self).map { try JSONDecoder().decode(T.self, from: Data($0.utf8)) }
+        }
+        let settings = ClinicSettings(
+            vocabulary: try decode("scoring", ScoringVocabulary.self) ?? .empty, routing: try decode("routing", RoutingRules.self) ?? .init(),
+            llm: try decode("llm", LLMSettings.self) ?? .init()
+        )
+        let key = try row.decode(column: "llm_api_key", as: Data?.self).map { String(decoding: try box.open($0, boundTo: clinicID), as: UTF8.self) }
+        return (settings, key)
+    }
+
+    /// Saves the settings; the API key is kept when `llmAPIKey` is nil, removed when empty.
+    public func save(_ settings: ClinicSettings, llmAPIKey: String?, clinicID: UUID, on database: (any Database)? = nil) async throws {
+        let sql = (database ?? store.db).sql
+        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
+        let existingKey = try await sql.select().column("llm_api_key").from("clinic_settings").where("clinic_id", .equal, clinicID)
+            .first(decodingColumn: "llm_api_key", as: Data?.self) ?? nil
+        let key: Data? = switch llmAPIKey {
+        case nil: existingKey
+        case ""?: nil
+        case let value?: try box.seal(Data(value.utf8), boundTo: clinicID)
+        }
+        try await sql.delete(from: "clinic_settings").where("clinic_id", .equal, clinicID).run()
+        try await sql.insert(into: "clinic_settings").columns("clinic_id", "scoring", "routing", "llm", "llm_api_key", "updated_at")
+            .values(SQLBind(clinicID), SQLBind(try json(settings.vocabulary)), SQLBind(try json(settings.routing)), SQLBind(try json(settings.llm)), bindOrNull(key), SQLBind(clock()))
+            .run()
+    }
+}
