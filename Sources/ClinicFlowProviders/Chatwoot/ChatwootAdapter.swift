@@ -20,7 +20,7 @@ public struct ChatwootAdapter: WebhookAdapter {
             tolerance: channel.settings.tolerance, now: request.receivedAt
         )
         let expected = Digest.hmacSHA256(key: secret, message: Array("\(timestamp).".utf8) + request.body)
-        let hex = signature.hasPrefix("sha256=") ? String(signature.dropFirst(7)) : signature
+        let hex = Digest.withoutAlgorithmPrefix(signature)
         guard Digest.matchesHex(hex, expected) else {
             throw WebhookRejection.unauthorized("X-Chatwoot-Signature does not match the timestamp and body")
         }

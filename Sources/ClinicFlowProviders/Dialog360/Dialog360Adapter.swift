@@ -20,7 +20,7 @@ public struct Dialog360Adapter: WebhookAdapter {
                 throw WebhookRejection.unauthorized("missing \(Self.signatureHeader) header")
             }
             let expected = Digest.hmacSHA256(key: secret, message: request.body)
-            let value = header.hasPrefix("sha256=") ? String(header.dropFirst(7)) : header
+            let value = Digest.withoutAlgorithmPrefix(header)
             guard Digest.matchesHex(value, expected) || Digest.matchesBase64(value, expected) else {
                 throw WebhookRejection.unauthorized("\(Self.signatureHeader) does not match the body")
             }

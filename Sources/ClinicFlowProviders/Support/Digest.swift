@@ -31,6 +31,11 @@ public enum Digest {
         Data(hmacSHA1(key: key, message: message)).base64EncodedString()
     }
 
+    /// The signature without an optional `sha256=` prefix (providers differ on whether they add it).
+    public static func withoutAlgorithmPrefix(_ signature: String) -> String {
+        signature.hasPrefix("sha256=") ? String(signature.dropFirst("sha256=".count)) : signature
+    }
+
     /// Compares a received hex signature with the expected MAC, in constant time, either case.
     public static func matchesHex(_ received: String, _ expected: [UInt8]) -> Bool {
         guard let bytes = Hex.decode(received.trimmingCharacters(in: .whitespaces)) else { return false }

@@ -92,10 +92,6 @@ struct ClinicDTO: APIModel {
     ], required: ["id", "name", "slug", "time_zone", "default_region"])
 }
 
-struct ClinicList: APIModel {
-    var items: [ClinicDTO]
-    static let schema = JSONSchema.object(properties: [("items", .array(.reference(ClinicDTO.schemaName)))], required: ["items"])
-}
 
 struct CreateClinicRequest: APIModel {
     var name: String
@@ -117,10 +113,6 @@ struct UpdateClinicRequest: APIModel {
     static let schema = JSONSchema.object(properties: [("name", .string()), ("time_zone", .string()), ("default_region", .string())], required: [])
 }
 
-struct UserList: APIModel {
-    var items: [UserDTO]
-    static let schema = JSONSchema.object(properties: [("items", .array(.reference(UserDTO.schemaName)))], required: ["items"])
-}
 
 struct TeamDTO: APIModel {
     var id: UUID
@@ -140,10 +132,6 @@ struct TeamDTO: APIModel {
     ], required: ["id", "key", "name", "member_ids"])
 }
 
-struct TeamList: APIModel {
-    var items: [TeamDTO]
-    static let schema = JSONSchema.object(properties: [("items", .array(.reference(TeamDTO.schemaName)))], required: ["items"])
-}
 
 struct CreateTeamRequest: APIModel {
     var key: String

@@ -255,10 +255,6 @@ struct MessageDTO: APIModel {
     ], required: ["id", "conversation_id", "direction", "status", "author", "sent_at"])
 }
 
-struct MessageList: APIModel {
-    var items: [MessageDTO]
-    static let schema = JSONSchema.object(properties: [("items", .array(.reference(MessageDTO.schemaName)))], required: ["items"])
-}
 
 struct TimelineEntryDTO: APIModel {
     var position: Int64
@@ -274,9 +270,13 @@ struct TimelineEntryDTO: APIModel {
     ], required: ["position", "type", "occurred_at", "data"])
 }
 
-struct Timeline: APIModel {
-    var items: [TimelineEntryDTO]
-    static let schema = JSONSchema.object(properties: [("items", .array(.reference(TimelineEntryDTO.schemaName)))], required: ["items"])
+
+/// A whole (short) list: `{"items": […]}`.
+struct ItemList<Item: APIModel>: APIModel {
+    var items: [Item]
+
+    static var schemaName: String { Item.schemaName + "List" }
+    static var schema: JSONSchema { .object(properties: [("items", .array(.reference(Item.schemaName)))], required: ["items"]) }
 }
 
 /// A page of a list: the items, how many there are in all, and where this page starts.

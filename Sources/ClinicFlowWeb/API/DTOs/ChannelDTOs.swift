@@ -44,10 +44,6 @@ struct ChannelDTO: APIModel {
     ], required: ["id", "clinic_id", "provider", "name", "active", "require_signature", "webhook_url", "credential_names"])
 }
 
-struct ChannelList: APIModel {
-    var items: [ChannelDTO]
-    static let schema = JSONSchema.object(properties: [("items", .array(.reference(ChannelDTO.schemaName)))], required: ["items"])
-}
 
 struct CreateChannelRequest: APIModel {
     var provider: Provider

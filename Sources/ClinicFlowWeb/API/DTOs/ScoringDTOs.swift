@@ -35,10 +35,6 @@ struct ScoreDTO: APIModel {
     ], required: ["score", "temperature", "confidence", "reasons", "budget_mentioned", "urgency", "scorer", "at"])
 }
 
-struct ScoreList: APIModel {
-    var items: [ScoreDTO]
-    static let schema = JSONSchema.object(properties: [("items", .array(.reference(ScoreDTO.schemaName)))], required: ["items"])
-}
 
 struct TaskDTO: APIModel {
     var id: UUID
@@ -70,10 +66,6 @@ struct TaskDTO: APIModel {
     ], required: ["id", "kind", "priority", "title", "status", "created_at"])
 }
 
-struct TaskList: APIModel {
-    var items: [TaskDTO]
-    static let schema = JSONSchema.object(properties: [("items", .array(.reference(TaskDTO.schemaName)))], required: ["items"])
-}
 
 struct NotificationDTO: APIModel {
     var id: UUID
@@ -98,10 +90,6 @@ struct NotificationDTO: APIModel {
     ], required: ["id", "kind", "title", "created_at"])
 }
 
-struct NotificationList: APIModel {
-    var items: [NotificationDTO]
-    static let schema = JSONSchema.object(properties: [("items", .array(.reference(NotificationDTO.schemaName)))], required: ["items"])
-}
 
 struct ProcedureWordsDTO: Codable, Sendable {
     var key: String

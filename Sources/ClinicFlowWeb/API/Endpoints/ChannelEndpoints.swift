@@ -8,7 +8,7 @@ enum ChannelEndpoints {
         APIEndpoint(
             method: .GET, path: "/clinics/{clinicID}/channels", operationID: "listChannels",
             summary: "The clinic's channels with their webhook URLs (secrets are never listed).", tag: "channels",
-            access: .clinic(.viewer), response: ChannelList.self
+            access: .clinic(.viewer), response: ItemList<ChannelDTO>.self
         ) { context in
             let engine = context.services.engine
             var items: [ChannelDTO] = []
@@ -16,7 +16,7 @@ enum ChannelEndpoints {
                 let names = try await engine.channels.findWithCredentials(id: channel.id).map { Array($0.1.values.keys) } ?? []
                 items.append(ChannelDTO(channel, webhookBase: webhookBase(context), credentialNames: names))
             }
-            return try context.json(ChannelList(items: items))
+            return try context.json(ItemList(items: items))
         },
         APIEndpoint(
             method: .POST, path: "/clinics/{clinicID}/channels", operationID: "createChannel",

@@ -7,10 +7,10 @@ enum ClinicEndpoints {
     static let all: [APIEndpoint] = [
         APIEndpoint(
             method: .GET, path: "/clinics", operationID: "listClinics", summary: "Clinics the signed-in user can see.",
-            tag: "clinics", access: .signedIn, response: ClinicList.self
+            tag: "clinics", access: .signedIn, response: ItemList<ClinicDTO>.self
         ) { context in
             let clinics = try await context.services.engine.clinics.visible(to: try context.principalUser.principal)
-            return try context.json(ClinicList(items: clinics.map(ClinicDTO.init)))
+            return try context.json(ItemList(items: clinics.map(ClinicDTO.init)))
         },
         APIEndpoint(
             method: .POST, path: "/clinics", operationID: "createClinic", summary: "Create a clinic (agency admins, in their agency).",
@@ -89,10 +89,10 @@ enum ClinicEndpoints {
         },
         APIEndpoint(
             method: .GET, path: "/clinics/{clinicID}/teams", operationID: "listTeams", summary: "The clinic's teams (departments).",
-            tag: "clinics", access: .clinic(.viewer), response: TeamList.self
+            tag: "clinics", access: .clinic(.viewer), response: ItemList<TeamDTO>.self
         ) { context in
             let teams = try await context.services.engine.access.teams(clinicID: try context.requiredClinic.id)
-            return try context.json(TeamList(items: teams.map(TeamDTO.init)))
+            return try context.json(ItemList(items: teams.map(TeamDTO.init)))
         },
         APIEndpoint(
             method: .POST, path: "/clinics/{clinicID}/teams", operationID: "createTeam", summary: "Create a team (department).",

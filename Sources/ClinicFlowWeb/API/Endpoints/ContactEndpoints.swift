@@ -113,7 +113,7 @@ enum ContactEndpoints {
         APIEndpoint(
             method: .GET, path: "/clinics/{clinicID}/contacts/{contactID}/timeline", operationID: "contactTimeline",
             summary: "Everything that happened with this person, newest first: messages, calls, bookings, payments, notes, stage changes, assignments.",
-            tag: "contacts", access: .clinic(.viewer), query: [.limit, .offset], response: Timeline.self
+            tag: "contacts", access: .clinic(.viewer), query: [.limit, .offset], response: ItemList<TimelineEntryDTO>.self
         ) { context in
             let clinic = try context.requiredClinic
             let contact = try await contact(context)
@@ -134,7 +134,7 @@ enum ContactEndpoints {
                     message: messageID.flatMap { messages[$0] }.map(MessageDTO.init)
                 )
             }
-            return try context.json(Timeline(items: items))
+            return try context.json(ItemList(items: items))
         },
         APIEndpoint(
             method: .POST, path: "/clinics/{clinicID}/contacts/{contactID}/notes", operationID: "addNote",

@@ -25,14 +25,14 @@ enum ConversationEndpoints {
         APIEndpoint(
             method: .GET, path: "/clinics/{clinicID}/conversations/{conversationID}/messages", operationID: "listMessages",
             summary: "The conversation's messages, oldest first.", tag: "conversations", access: .clinic(.viewer),
-            query: [.limit, .offset], response: MessageList.self
+            query: [.limit, .offset], response: ItemList<MessageDTO>.self
         ) { context in
             let conversation = try await conversation(context)
             let (limit, offset) = try context.page()
             let messages = try await context.services.engine.conversations.messages(
                 conversationID: conversation.id, clinicID: conversation.clinicID, limit: limit, offset: offset
             )
-            return try context.json(MessageList(items: messages.map(MessageDTO.init)))
+            return try context.json(ItemList(items: messages.map(MessageDTO.init)))
         },
     ]
 

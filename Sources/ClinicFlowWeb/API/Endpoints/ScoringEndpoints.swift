@@ -8,22 +8,22 @@ enum ScoringEndpoints {
         APIEndpoint(
             method: .GET, path: "/clinics/{clinicID}/leads/{leadID}/scores", operationID: "leadScores",
             summary: "A lead's score history, newest first, with the reasons and which scorer answered.", tag: "leads",
-            access: .clinic(.viewer), response: ScoreList.self
+            access: .clinic(.viewer), response: ItemList<ScoreDTO>.self
         ) { context in
             let lead = try await LeadEndpoints.lead(context)
             let history = try await context.services.engine.scoring.history(leadID: lead.id, clinicID: lead.clinicID)
-            return try context.json(ScoreList(items: history.map { ScoreDTO($0.score, at: $0.at) }))
+            return try context.json(ItemList(items: history.map { ScoreDTO($0.score, at: $0.at) }))
         },
         APIEndpoint(
             method: .GET, path: "/clinics/{clinicID}/tasks", operationID: "listTasks", summary: "Open tasks (urgent triage, HOT leads to call), newest first.",
             tag: "tasks", access: .clinic(.viewer), query: [.limit, .offset, Parameter(name: "status", schema: .string(enumValues: ["open", "done", "all"]), description: "Default open.")],
-            response: TaskList.self
+            response: ItemList<TaskDTO>.self
         ) { context in
             let (limit, offset) = try context.page()
             let status = context.stringQuery("status") ?? "open"
             guard ["open", "done", "all"].contains(status) else { throw Abort(.badRequest, reason: "status must be open, done or all") }
             let tasks = try await context.services.engine.scoring.tasks(clinicID: try context.requiredClinic.id, status: status == "all" ? nil : status, limit: limit, offset: offset)
-            return try context.json(TaskList(items: tasks.map(TaskDTO.init)))
+            return try context.json(ItemList(items: tasks.map(TaskDTO.init)))
         },
         APIEndpoint(
             method: .POST, path: "/clinics/{clinicID}/tasks/{taskID}/done", operationID: "completeTask", summary: "Mark a task done.",
@@ -38,10 +38,10 @@ enum ScoringEndpoints {
         APIEndpoint(
             method: .GET, path: "/clinics/{clinicID}/notifications", operationID: "listNotifications",
             summary: "Your notifications in this clinic and the clinic-wide ones, newest first.", tag: "tasks", access: .clinic(.viewer),
-            response: NotificationList.self
+            response: ItemList<NotificationDTO>.self
         ) { context in
             let items = try await context.services.engine.scoring.notifications(clinicID: try context.requiredClinic.id, userID: try context.principalUser.id)
-            return try context.json(NotificationList(items: items.map(NotificationDTO.init)))
+            return try context.json(ItemList(items: items.map(NotificationDTO.init)))
         },
         APIEndpoint(
             method: .GET, path: "/clinics/{clinicID}/settings/scoring", operationID: "getScoringSettings",

@@ -7,11 +7,11 @@ enum UserEndpoints {
     static let all: [APIEndpoint] = [
         APIEndpoint(
             method: .GET, path: "/clinics/{clinicID}/users", operationID: "listUsers",
-            summary: "The clinic's users, and the agency admins over it.", tag: "users", access: .clinic(.viewer), response: UserList.self
+            summary: "The clinic's users, and the agency admins over it.", tag: "users", access: .clinic(.viewer), response: ItemList<UserDTO>.self
         ) { context in
             let clinic = try context.requiredClinic
             let users = try await context.services.engine.access.users(clinicID: clinic.id, agencyID: clinic.agencyID)
-            return try context.json(UserList(items: users.map(UserDTO.init)))
+            return try context.json(ItemList(items: users.map(UserDTO.init)))
         },
         APIEndpoint(
             method: .POST, path: "/clinics/{clinicID}/users", operationID: "createUser",
