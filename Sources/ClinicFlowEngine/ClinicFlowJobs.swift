@@ -17,6 +17,11 @@ public struct EngineComponents: Sendable {
     public let pipelines: PipelineRepository
     public let conversations: ConversationRepository
     public let scoring: ScoringRepository
+    public let consent: ConsentRepository
+    public let knowledge: KnowledgeRepository
+    public let scheduling: SchedulingRepository
+    /// How long a provider send may take before its outcome counts as unknown.
+    public var sendTimeout: TimeInterval = 15
     /// Shared by every LLM call of the process, so one failing endpoint is not hammered.
     public let llmBreaker = CircuitBreaker()
 
@@ -35,6 +40,9 @@ public struct EngineComponents: Sendable {
         self.pipelines = PipelineRepository(store: store)
         self.conversations = ConversationRepository(store: store, clock: clock)
         self.scoring = ScoringRepository(store: store, secretBox: secretBox, clock: clock)
+        self.consent = ConsentRepository(store: store, clock: clock)
+        self.knowledge = KnowledgeRepository(store: store, clock: clock)
+        self.scheduling = SchedulingRepository(store: store, clock: clock)
     }
 }
 
@@ -47,6 +55,8 @@ public enum ClinicFlowJobs {
         LeadScoringJob(components: components, llm: LLMScorer(breaker: components.llmBreaker)).register(in: &registry)
         LeadAssignmentJob(components: components).register(in: &registry)
         ScoreRefreshJob(components: components).register(in: &registry)
+        MessageSendJob(components: components).register(in: &registry)
+        AssistantReplyJob(components: components, llm: LLMAssistant(breaker: components.llmBreaker)).register(in: &registry)
         return registry
     }
 }

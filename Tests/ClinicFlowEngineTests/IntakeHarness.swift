@@ -11,11 +11,13 @@ struct IntakeHarness {
     let worker: JobWorker
     let clinic: Clinic
 
-    init(store: Store, region: String = "BR") async throws {
-        components = EngineComponents(store: store, secretBox: SecretBox(key: (0..<32).map { UInt8($0 * 7 % 251) }), defaultMaxAttempts: 3)
+    init(store: Store, region: String = "BR", sendTimeout: TimeInterval = 15, retryPolicy: RetryPolicy = .default, clock: @escaping @Sendable () -> Date = { Date() }) async throws {
+        var components = EngineComponents(store: store, secretBox: SecretBox(key: (0..<32).map { UInt8($0 * 7 % 251) }), defaultMaxAttempts: 3, clock: clock)
+        components.sendTimeout = sendTimeout
+        self.components = components
         worker = JobWorker(
             queue: components.queue, events: components.events, registry: ClinicFlowJobs.registry(components),
-            configuration: WorkerConfiguration(concurrency: 4, leaseDuration: 30), logger: .quiet
+            configuration: WorkerConfiguration(concurrency: 4, leaseDuration: 30, retryPolicy: retryPolicy), logger: .quiet
         )
         clinic = try await components.clinics.create(Clinic(name: "Clínica Sorriso", slug: "sorriso-\(UUID().uuidString.prefix(6).lowercased())", timeZone: "America/Sao_Paulo", defaultRegion: region))
     }

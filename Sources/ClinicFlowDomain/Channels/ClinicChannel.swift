@@ -38,10 +38,17 @@ public struct ChannelSettings: Sendable, Equatable, Codable {
     public var signatureToleranceSeconds: Int?
     /// Chatwoot installs older than its signing feature send unsigned webhooks; only then turn this off.
     public var requireSignature: Bool
+    /// Where the provider's API is, when not its public default: a self-hosted Chatwoot or Evolution
+    /// server, a regional Graph API version, a test server.
+    public var apiBaseURL: String?
+    /// Chatwoot's account id, for sending into its conversations.
+    public var accountID: String?
 
-    public init(signatureToleranceSeconds: Int? = nil, requireSignature: Bool = true) {
+    public init(signatureToleranceSeconds: Int? = nil, requireSignature: Bool = true, apiBaseURL: String? = nil, accountID: String? = nil) {
         self.signatureToleranceSeconds = signatureToleranceSeconds
         self.requireSignature = requireSignature
+        self.apiBaseURL = apiBaseURL
+        self.accountID = accountID
     }
 
     public static let defaultToleranceSeconds = 300

@@ -105,13 +105,20 @@ public struct Conversation: Sendable, Equatable, Identifiable, Codable {
     public var status: String
     public var lastInboundAt: Date?
     public var lastOutboundAt: Date?
+    /// The assistant's stage, nil before it first answers.
+    public var assistantStage: AssistantStage?
+    /// A consultant has taken over: the assistant stays quiet until they hand back.
+    public var humanTakeover: Bool
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         id: UUID = UUID(), clinicID: UUID, contactID: UUID, channelID: UUID, externalID: String? = nil, status: String = "open",
-        lastInboundAt: Date? = nil, lastOutboundAt: Date? = nil, createdAt: Date = Date(), updatedAt: Date = Date()
+        lastInboundAt: Date? = nil, lastOutboundAt: Date? = nil, assistantStage: AssistantStage? = nil, humanTakeover: Bool = false,
+        createdAt: Date = Date(), updatedAt: Date = Date()
     ) {
+        self.assistantStage = assistantStage
+        self.humanTakeover = humanTakeover
         self.id = id
         self.clinicID = clinicID
         self.contactID = contactID
@@ -137,16 +144,27 @@ public struct Message: Sendable, Equatable, Identifiable, Codable {
     public var providerMessageID: String?
     public var body: String?
     public var mediaKind: MediaKind?
-    /// `received` for inbound; `queued`, `sent`, `delivered`, `read`, `failed` for outbound.
+    /// `received` for inbound; for outbound `queued` → `sending` → `sent` → `delivered` → `read`, or
+    /// `failed`, `cancelled` (opt-out), `unconfirmed` (the provider call's outcome is unknown: never resent).
     public var status: String
     /// `contact`, `assistant`, or `user:<id>`.
     public var author: String
     public var sentAt: Date
+    /// Outbound only: why it is sent (consent and quiet hours depend on it).
+    public var purpose: MessagePurpose?
+    /// Outbound only: the approved template it went out as, outside WhatsApp's window.
+    public var templateName: String?
+    /// Outbound only: why it failed or was not sent.
+    public var error: String?
 
     public init(
         id: UUID = UUID(), clinicID: UUID, conversationID: UUID, contactID: UUID, channelID: UUID, direction: Direction,
-        providerMessageID: String?, body: String?, mediaKind: MediaKind? = nil, status: String, author: String, sentAt: Date
+        providerMessageID: String?, body: String?, mediaKind: MediaKind? = nil, status: String, author: String, sentAt: Date,
+        purpose: MessagePurpose? = nil, templateName: String? = nil, error: String? = nil
     ) {
+        self.purpose = purpose
+        self.templateName = templateName
+        self.error = error
         self.id = id
         self.clinicID = clinicID
         self.conversationID = conversationID

@@ -1,4 +1,5 @@
 import ClinicFlowDomain
+import ClinicFlowProviders
 import ClinicFlowStore
 import FluentKit
 import Foundation
@@ -203,6 +204,33 @@ struct Intake {
             messageID: message.id, conversationID: conversation.id, channelID: channel.id, direction: .inbound,
             mediaKind: inbound.mediaKind, author: "contact"
         ))
+        guard MessageSenders.canSend(channel.provider), let text = inbound.text, !text.isEmpty else { return }
+        if let intent = ConsentKeywords.intent(of: text) {
+            try await recordConsent(intent, keyword: text, conversation: conversation)
+        } else {
+            try await components.queue.enqueue(try AssistantReplyJob.request(messageID: message.id, clinicID: clinic.id, correlationID: correlationID), on: database)
+        }
+    }
+
+    /// STOP, PARAR, BAJA…: in the same transaction as the message, the ledger entry, the contact's
+    /// flag, queued non-transactional messages cancelled, and the confirmation queued.
+    private func recordConsent(_ intent: ConsentKeywords.Intent, keyword: String, conversation: Conversation) async throws {
+        let kind: ConsentRepository.Kind = intent == .optOut ? .optOut : .optIn
+        _ = try await components.consent.record(
+            kind, contactID: conversation.contactID, clinicID: clinic.id, channelID: channel.id, source: "keyword",
+            evidence: "the contact sent \"\(keyword.prefix(40))\" on \(channel.provider.displayName)", on: database
+        )
+        let cancelled = intent == .optOut
+            ? try await components.conversations.cancelQueued(contactID: conversation.contactID, clinicID: clinic.id, reason: "the contact opted out", on: database) : 0
+        try await append("consent.\(kind.rawValue)", stream: Contact.stream(conversation.contactID), AssistantEvents.ConsentRecorded(
+            kind: kind.rawValue, source: "keyword", channelID: channel.id, cancelledMessages: cancelled
+        ))
+        let language = try await components.leads.openLead(contactID: conversation.contactID, on: database)?.language ?? LanguageGuess.guess(keyword)
+        try await Outbox(components: components).enqueue(
+            .init(conversation: conversation, text: ConsentKeywords.confirmation(intent, language: language), purpose: .transactional,
+                  author: "assistant", key: "consent:\(eventKey)", correlationID: correlationID),
+            on: database
+        )
     }
 
     private func applyStatus(_ status: MessageStatusUpdate) async throws {

@@ -7,6 +7,7 @@ import SQLKit
 public struct ConversationRepository: Sendable {
     public let store: Store
     private let clock: @Sendable () -> Date
+    func now() -> Date { clock() }
 
     public init(store: Store, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
@@ -33,39 +34,52 @@ public struct ConversationRepository: Sendable {
 
     /// Stores a message unless the channel already has one with its provider id. Returns whether it was new.
     @discardableResult
-    public func insert(_ message: Message, on database: (any Database)? = nil) async throws -> Bool {
+    public func insert(_ message: Message, idempotencyKey: String? = nil, on database: (any Database)? = nil) async throws -> Bool {
         let sql = (database ?? store.db).sql
         let now = clock()
         let inserted = try await sql.insert(into: "messages")
             .columns(
                 "id", "clinic_id", "conversation_id", "contact_id", "channel_id", "direction", "provider_message_id", "body",
-                "media_kind", "status", "author", "sent_at", "created_at", "updated_at"
+                "media_kind", "status", "author", "sent_at", "created_at", "updated_at", "purpose", "idempotency_key", "template_name", "error"
             )
             .values(
                 SQLBind(message.id), SQLBind(message.clinicID), SQLBind(message.conversationID), SQLBind(message.contactID),
                 SQLBind(message.channelID), SQLBind(message.direction.rawValue), bindOrNull(message.providerMessageID),
                 bindOrNull(message.body), bindOrNull(message.mediaKind?.rawValue), SQLBind(message.status), SQLBind(message.author),
-                SQLBind(message.sentAt), SQLBind(now), SQLBind(now)
+                SQLBind(message.sentAt), SQLBind(now), SQLBind(now), bindOrNull(message.purpose?.rawValue), bindOrNull(idempotencyKey),
+                bindOrNull(message.templateName), bindOrNull(message.error)
             )
-            .ignoringConflicts(with: ["channel_id", "provider_message_id"])
+            .ignoringConflicts(with: message.direction == .inbound ? ["channel_id", "provider_message_id"] : ["idempotency_key"])
             .returning("id")
             .first()
         guard inserted != nil else { return false }
-        let column = message.direction == .inbound ? "last_inbound_at" : "last_outbound_at"
-        try await sql.update("conversations").set(column, to: message.sentAt).set("updated_at", to: now)
-            .where("id", .equal, message.conversationID).run()
+        // The window opens with the person's message; an outbound one counts once it is sent.
+        if message.direction == .inbound {
+            try await sql.update("conversations").set("last_inbound_at", to: message.sentAt).set("updated_at", to: now)
+                .where("id", .equal, message.conversationID).run()
+        }
         return true
     }
 
-    /// Applies a delivery status to the outbound message with this provider id; returns its id when found.
-    public func updateStatus(channelID: UUID, providerMessageID: String, status: String, on database: (any Database)? = nil) async throws -> (id: UUID, contactID: UUID)? {
-        guard let row = try await (database ?? store.db).sql.update("messages")
-            .set("status", to: status).set("updated_at", to: clock())
+    /// Applies a delivery status to the outbound message with this provider id; returns its id when it
+    /// moved. Statuses only move forward: a late `delivered` does not undo `read`.
+    public func updateStatus(
+        channelID: UUID, providerMessageID: String, status: String, error: String? = nil, on database: (any Database)? = nil
+    ) async throws -> (id: UUID, contactID: UUID)? {
+        let earlier = Self.deliveryOrder.prefix { $0 != status }
+        guard Self.deliveryOrder.contains(status) || status == "failed" else { return nil }
+        let from = status == "failed" ? ["queued", "sending", "sent", "unconfirmed"] : Array(earlier) + ["unconfirmed"]
+        var update = (database ?? store.db).sql.update("messages").set("status", to: status).set("updated_at", to: clock())
+        if let error { update = update.set("error", to: error) }
+        guard let row = try await update
             .where("channel_id", .equal, channelID).where("provider_message_id", .equal, providerMessageID)
+            .where("status", .in, from)
             .returning("id", "contact_id").first()
         else { return nil }
         return (try row.decode(column: "id", as: UUID.self), try row.decode(column: "contact_id", as: UUID.self))
     }
+
+    static let deliveryOrder = ["queued", "sending", "sent", "delivered", "read"]
 
     public func find(id: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> Conversation? {
         try await select(on: database).where("id", .equal, id).where("clinic_id", .equal, clinicID).first().map(Self.conversation(row:))
@@ -88,12 +102,20 @@ public struct ConversationRepository: Sendable {
     /// Messages of a conversation, oldest first.
     public func messages(conversationID: UUID, clinicID: UUID, limit: Int = 100, offset: Int = 0, on database: (any Database)? = nil) async throws -> [Message] {
         try await (database ?? store.db).sql.select()
-            .columns("id", "clinic_id", "conversation_id", "contact_id", "channel_id", "direction", "provider_message_id", "body", "media_kind", "status", "author", "sent_at")
+            .columns(Self.messageColumns)
             .from("messages")
             .where("conversation_id", .equal, conversationID).where("clinic_id", .equal, clinicID)
             .orderBy("sent_at").orderBy("id").limit(limit).offset(offset)
             .all()
-            .map { row in
+            .map(Self.message(row:))
+    }
+
+    static let messageColumns: [any SQLExpression] = [
+        "id", "clinic_id", "conversation_id", "contact_id", "channel_id", "direction", "provider_message_id", "body", "media_kind", "status", "author",
+        "sent_at", "purpose", "template_name", "error",
+    ].map { SQLIdentifier($0) }
+
+    static func message(row: any SQLRow) throws -> Message {
                 Message(
                     id: try row.decode(column: "id", as: UUID.self), clinicID: try row.decode(column: "clinic_id", as: UUID.self),
                     conversationID: try row.decode(column: "conversation_id", as: UUID.self),
@@ -103,9 +125,11 @@ public struct ConversationRepository: Sendable {
                     body: try row.decode(column: "body", as: String?.self),
                     mediaKind: try row.decode(column: "media_kind", as: String?.self).flatMap(MediaKind.init(rawValue:)),
                     status: try row.decode(column: "status", as: String.self), author: try row.decode(column: "author", as: String.self),
-                    sentAt: try row.decode(column: "sent_at", as: Date.self)
+                    sentAt: try row.decode(column: "sent_at", as: Date.self),
+                    purpose: try row.decode(column: "purpose", as: String?.self).flatMap(MessagePurpose.init(rawValue:)),
+                    templateName: try row.decode(column: "template_name", as: String?.self),
+                    error: try row.decode(column: "error", as: String?.self)
                 )
-            }
     }
 
     /// The contact's latest inbound texts, newest first, across channels.
@@ -119,7 +143,10 @@ public struct ConversationRepository: Sendable {
 
     private func select(on database: (any Database)?) -> SQLSelectBuilder {
         (database ?? store.db).sql.select()
-            .columns("id", "clinic_id", "contact_id", "channel_id", "external_id", "status", "last_inbound_at", "last_outbound_at", "created_at", "updated_at")
+            .columns(
+                "id", "clinic_id", "contact_id", "channel_id", "external_id", "status", "last_inbound_at", "last_outbound_at", "assistant_stage",
+                "human_takeover", "created_at", "updated_at"
+            )
             .from("conversations")
     }
 
@@ -130,6 +157,8 @@ public struct ConversationRepository: Sendable {
             externalID: try row.decode(column: "external_id", as: String?.self), status: try row.decode(column: "status", as: String.self),
             lastInboundAt: try row.decode(column: "last_inbound_at", as: Date?.self),
             lastOutboundAt: try row.decode(column: "last_outbound_at", as: Date?.self),
+            assistantStage: try row.decode(column: "assistant_stage", as: String?.self).flatMap(AssistantStage.init(rawValue:)),
+            humanTakeover: try row.decode(column: "human_takeover", as: Bool?.self) ?? false,
             createdAt: try row.decode(column: "created_at", as: Date.self), updatedAt: try row.decode(column: "updated_at", as: Date.self)
         )
     }

@@ -179,9 +179,29 @@ public struct ScoringRepository: Sendable {
         case ""?: nil
         case let value?: try box.seal(Data(value.utf8), boundTo: clinicID)
         }
-        try await sql.delete(from: "clinic_settings").where("clinic_id", .equal, clinicID).run()
-        try await sql.insert(into: "clinic_settings").columns("clinic_id", "scoring", "routing", "llm", "llm_api_key", "updated_at")
-            .values(SQLBind(clinicID), SQLBind(try json(settings.vocabulary)), SQLBind(try json(settings.routing)), SQLBind(try json(settings.llm)), bindOrNull(key), SQLBind(clock()))
-            .run()
+        try await ensureRow(clinicID, on: sql)
+        try await sql.update("clinic_settings")
+            .set("scoring", to: try json(settings.vocabulary)).set("routing", to: try json(settings.routing)).set("llm", to: try json(settings.llm))
+            .set("llm_api_key", to: bindOrNull(key)).set("updated_at", to: clock())
+            .where("clinic_id", .equal, clinicID).run()
+    }
+
+    public func assistantSettings(clinicID: UUID, on database: (any Database)? = nil) async throws -> AssistantSettings {
+        guard let json = try await (database ?? store.db).sql.select().column("assistant").from("clinic_settings").where("clinic_id", .equal, clinicID)
+            .first(decodingColumn: "assistant", as: String?.self) ?? nil
+        else { return AssistantSettings() }
+        return try JSONDecoder().decode(AssistantSettings.self, from: Data(json.utf8))
+    }
+
+    public func saveAssistantSettings(_ settings: AssistantSettings, clinicID: UUID, on database: (any Database)? = nil) async throws {
+        let sql = (database ?? store.db).sql
+        try await ensureRow(clinicID, on: sql)
+        try await sql.update("clinic_settings").set("assistant", to: String(decoding: try JSONEncoder().encode(settings), as: UTF8.self))
+            .set("updated_at", to: clock()).where("clinic_id", .equal, clinicID).run()
+    }
+
+    private func ensureRow(_ clinicID: UUID, on sql: any SQLDatabase) async throws {
+        try await sql.insert(into: "clinic_settings").columns("clinic_id", "updated_at").values(SQLBind(clinicID), SQLBind(clock()))
+            .ignoringConflicts(with: "clinic_id").run()
     }
 }

@@ -13,5 +13,6 @@ public enum StoreMigrations {
         M008CreateLeads(),
         M009CreateConversations(),
         M010CreateScoringAndAssignment(),
+        M011CreateAssistantAndOutbox(),
     ]
 }

@@ -1,0 +1,40 @@
+import ClinicFlowDomain
+import Foundation
+
+/// Payloads of the assistant's timeline events.
+public enum AssistantEvents {
+    public struct StageChanged: Codable, Sendable, Equatable {
+        public var conversationID: UUID
+        public var from: AssistantStage?
+        public var to: AssistantStage
+        public var generator: String
+    }
+
+    public struct HandedOff: Codable, Sendable, Equatable {
+        public var conversationID: UUID
+        public var leadID: UUID?
+        public var reason: String
+        public var summary: String
+    }
+
+    public struct AppointmentBooked: Codable, Sendable, Equatable {
+        public var appointmentID: UUID
+        public var leadID: UUID?
+        public var practitionerID: UUID
+        public var startsAt: Date
+        public var source: String
+    }
+
+    public struct TakeoverChanged: Codable, Sendable, Equatable {
+        public var conversationID: UUID
+        public var humanTakeover: Bool
+        public var by: UUID?
+    }
+
+    public struct ConsentRecorded: Codable, Sendable, Equatable {
+        public var kind: String
+        public var source: String
+        public var channelID: UUID?
+        public var cancelledMessages: Int
+    }
+}

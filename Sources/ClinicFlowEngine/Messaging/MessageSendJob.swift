@@ -1,0 +1,162 @@
+import ClinicFlowDomain
+import ClinicFlowProviders
+import ClinicFlowStore
+import FluentKit
+import Foundation
+
+/// `message.send`: one outbound message through its channel's provider, at most once.
+///
+/// The message is marked `sending` (committed) before the provider is called. A run that finds it
+/// already `sending` knows an earlier run was cut off mid-call: the provider may have the message,
+/// so it is marked `unconfirmed` for a person to check, never sent again. Failures the provider
+/// reports as temporary (429, 5xx, unreachable) put it back to `queued` and retry with backoff.
+public struct MessageSendJob: Sendable {
+    public static let kind = "message.send"
+
+    public struct Payload: Codable, Sendable, Equatable {
+        public var messageID: UUID
+        public init(messageID: UUID) { self.messageID = messageID }
+    }
+
+    let components: EngineComponents
+
+    public init(components: EngineComponents) { self.components = components }
+
+    public func register(in registry: inout JobRegistry) {
+        registry.register(Self.kind, payload: Payload.self) { payload, context in
+            try await run(payload.messageID, context: context)
+        }
+    }
+
+    func run(_ messageID: UUID, context: JobContext) async throws {
+        guard let message = try await components.conversations.message(id: messageID) else {
+            throw PermanentJobError("message \(messageID) no longer exists")
+        }
+        guard try await components.conversations.claimForSending(messageID) else {
+            if message.status == "sending" {
+                try await finish(message, status: "unconfirmed", error: "an earlier attempt was interrupted while sending; check the chat before resending", context: context)
+                try await components.scoring.createTask(
+                    .init(clinicID: message.clinicID, leadID: nil, assigneeID: nil, kind: "check_message", priority: "normal",
+                          title: "Check whether a message reached the patient (the send was interrupted)", dueAt: context.queue.now),
+                    key: "unconfirmed:\(messageID)"
+                )
+            }
+            return
+        }
+        let attempt = Attempt()
+        do {
+            try await send(message, attempt: attempt, context: context)
+        } catch let retry as Retry {
+            // The provider said "not now": queued again, or failed and in dead letters for a replay.
+            try await components.conversations.finishSending(message, status: context.job.isLastAttempt ? "failed" : "queued", error: retry.description)
+            throw retry
+        } catch {
+            // Before the provider call nothing was sent: free the message for the retry. After it,
+            // it stays `sending`, and the next run marks it unconfirmed rather than risk a double.
+            if !attempt.providerCalled { try await components.conversations.finishSending(message, status: "queued", error: "\(type(of: error))") }
+            throw error
+        }
+    }
+
+    struct Retry: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    final class Attempt: @unchecked Sendable {
+        // Only touched by the one task running this job.
+        var providerCalled = false
+    }
+
+    private func send(_ message: Message, attempt: Attempt, context: JobContext) async throws {
+        guard let clinic = try await components.clinics.find(id: message.clinicID),
+            let conversation = try await components.conversations.find(id: message.conversationID, clinicID: message.clinicID),
+            let (channel, credentials) = try await components.channels.findWithCredentials(id: message.channelID),
+            let contact = try await components.contacts.find(id: message.contactID, clinicID: message.clinicID)
+        else { return try await finish(message, status: "failed", error: "the conversation, channel or contact no longer exists", context: context) }
+        guard let sender = MessageSenders.sender(for: channel.provider, http: JSONHTTP()) else {
+            return try await finish(message, status: "failed", error: "\(channel.provider.displayName) channels cannot send messages", context: context)
+        }
+        let settings = try await components.scoring.assistantSettings(clinicID: clinic.id)
+        let lead = try await components.leads.openLead(contactID: contact.id)
+        let language = lead?.language
+        let policy = OutboundPolicy(provider: channel.provider, settings: settings, timeZone: TimeZone(identifier: clinic.timeZone) ?? .gmt)
+        let optedOut = try await components.consent.isOptedOut(contactID: contact.id)
+        let purpose = message.purpose ?? .reply
+        var content: OutboundMessage.Content = .text(message.body ?? "")
+        var templateName: String?
+        switch policy.decide(purpose: purpose, optedOut: optedOut, lastInbound: conversation.lastInboundAt, language: language, now: context.queue.now) {
+        case .refuse(let reason):
+            return try await finish(message, status: optedOut ? "cancelled" : "failed", error: reason, context: context)
+        case .holdUntil(let date):
+            try await components.conversations.finishSending(message, status: "queued")
+            try await components.queue.enqueue(try JobRequest(
+                kind: Self.kind, encoding: Payload(messageID: message.id), runAt: date,
+                idempotencyKey: "\(Self.kind):\(message.id.uuidString.lowercased()):\(Int(date.timeIntervalSince1970))", clinicID: clinic.id,
+                correlationID: context.job.correlationID
+            ))
+            return
+        case .template(let template):
+            content = .template(template, parameters: template.filled(name: contact.name, clinic: clinic.name))
+            templateName = template.name
+        case .freeForm:
+            break
+        }
+        guard let phone = contact.phone ?? (channel.provider == .chatwoot ? "" : nil) else {
+            return try await finish(message, status: "failed", error: "the contact has no phone number", context: context)
+        }
+        let configuration = SenderConfiguration(channel: channel, credentials: credentials, timeout: components.sendTimeout)
+        attempt.providerCalled = true
+        var outcome = await sender.send(OutboundMessage(to: phone, content: content, conversationID: conversation.externalID), with: configuration)
+        // Meta's clock for the window can differ from ours: on 131047 send the template instead, once.
+        if case .rejected(WhatsAppCloudSender.reEngagementError?, _, _) = outcome, templateName == nil, let template = settings.template(language: language) {
+            templateName = template.name
+            outcome = await sender.send(
+                OutboundMessage(to: phone, content: .template(template, parameters: template.filled(name: contact.name, clinic: clinic.name)), conversationID: conversation.externalID),
+                with: configuration
+            )
+        }
+        switch outcome {
+        case .sent(let providerMessageID):
+            let templateName = templateName
+            let components = self.components
+            try await components.store.db.transaction { database in
+                try await components.conversations.finishSending(message, status: "sent", providerMessageID: providerMessageID, templateName: templateName, on: database)
+                if var lead, lead.firstResponseAt == nil {
+                    lead.firstResponseAt = context.queue.now
+                    try await components.leads.save(lead, on: database)
+                }
+                try await event("message.sent", message, status: "sent", error: nil, context: context, on: database)
+            }
+        case .rejected(let code, let reason, let retryable):
+            if retryable { throw Retry(description: reason) }
+            let detail = code == WhatsAppCloudSender.reEngagementError ? "outside WhatsApp's 24-hour window (131047) and no template" : reason
+            try await finish(message, status: "failed", error: detail, context: context)
+        case .unknown(let reason):
+            try await finish(message, status: "unconfirmed", error: "\(reason); not resent, check the chat", context: context)
+            try await components.scoring.createTask(
+                .init(clinicID: message.clinicID, leadID: lead?.id, assigneeID: lead?.ownerID, kind: "check_message", priority: "normal",
+                      title: "Check whether a message reached \(contact.name ?? "the patient") (the provider did not answer)", dueAt: context.queue.now),
+                key: "unconfirmed:\(message.id)"
+            )
+        }
+    }
+
+    private func finish(_ message: Message, status: String, error: String, context: JobContext) async throws {
+        try await components.store.db.transaction { database in
+            try await components.conversations.finishSending(message, status: status, error: error, on: database)
+            try await event("message.\(status)", message, status: status, error: error, context: context, on: database)
+        }
+    }
+
+    private func event(_ type: String, _ message: Message, status: String, error: String?, context: JobContext, on database: any Database) async throws {
+        try await components.events.append(
+            try EventDraft(
+                clinicID: message.clinicID, stream: Contact.stream(message.contactID), type: type,
+                encoding: CRMEvents.MessageStatusChanged(messageID: message.id, status: status, errorCode: error),
+                correlationID: context.job.correlationID, causationID: "job:\(context.job.id.uuidString.lowercased())",
+                idempotencyKey: "\(type):\(message.id.uuidString.lowercased())"
+            ),
+            on: database
+        )
+    }
+}
