@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "ClinicFlowDomainTests", dependencies: ["ClinicFlowDomain"], swiftSettings: strict),
         .testTarget(
             name: "ClinicFlowProvidersTests",
-            dependencies: ["ClinicFlowProviders"],
+            dependencies: ["ClinicFlowProviders", "ClinicFlowTestSupport", .product(name: "Vapor", package: "vapor")],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
