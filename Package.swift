@@ -67,6 +67,7 @@ let package = Package(
                 "ClinicFlowProviders",
                 "ClinicFlowStore",
                 "ClinicFlowEngine",
+                .product(name: "FluentKit", package: "fluent-kit"),
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "JWT", package: "jwt"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -30,10 +30,16 @@ import VaporTesting
                     #expect(try response.json()["reason"] as? String == "no clinic \(bed.clinicA1.id.uuidString.lowercased())", "\(label)")
                 }
 
-                for (user, role) in roleOf {
+                var deleted = false
+                // Lower roles first, so a DELETE is refused before someone allowed removes the object.
+                for (user, role) in roleOf.sorted(by: { $0.value < $1.value }) {
                     let response = try await bed.send(endpoint.method, path, as: user, json: "{}")
                     if role < minimum {
                         #expect(response.status == .forbidden, "\(label) as \(user): \(response.status)")
+                    } else if endpoint.method == .DELETE {
+                        // The first allowed caller deletes it; it is gone for the next.
+                        #expect(response.status == (deleted ? .notFound : .noContent), "\(label) as \(user): \(response.status)")
+                        deleted = true
                     } else {
                         #expect(![.unauthorized, .forbidden, .notFound].contains(response.status), "\(label) as \(user): \(response.status) \(response.body.string)")
                     }

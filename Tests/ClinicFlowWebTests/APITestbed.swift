@@ -54,10 +54,11 @@ struct APITestbed {
         let channel = try await engine.channels.create(ClinicChannel(clinicID: clinicA1.id, provider: .meta, name: "WhatsApp"), credentials: ChannelCredentials(["app_secret": "s"]))
         let conversation = try await engine.conversations.conversation(clinicID: clinicA1.id, contactID: contact.id, channelID: channel.id, externalID: nil)
         let contactB = try await engine.contacts.create(Contact(clinicID: clinicB1.id, name: "Bob"))
+        let article = try await engine.knowledge.create(.init(clinicID: clinicA1.id, kind: "address", title: "Endereço", body: "Rua das Flores, 100"))
         ids = [
             "clinicID": clinicA1.id, "contactID": contact.id, "otherContactID": other.id, "leadID": lead.id, "channelID": channel.id,
             "conversationID": conversation.id, "userID": users["consultantA1"]!.id, "contactB": contactB.id,
-            "taskID": try await Self.task(engine, clinic: clinicA1.id, lead: lead.id),
+            "taskID": try await Self.task(engine, clinic: clinicA1.id, lead: lead.id), "articleID": article.id,
         ]
     }
 

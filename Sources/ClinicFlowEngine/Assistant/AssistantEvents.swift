@@ -29,6 +29,12 @@ public enum AssistantEvents {
         public var conversationID: UUID
         public var humanTakeover: Bool
         public var by: UUID?
+
+        public init(conversationID: UUID, humanTakeover: Bool, by: UUID?) {
+            self.conversationID = conversationID
+            self.humanTakeover = humanTakeover
+            self.by = by
+        }
     }
 
     public struct ConsentRecorded: Codable, Sendable, Equatable {

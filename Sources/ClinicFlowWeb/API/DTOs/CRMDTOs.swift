@@ -208,9 +208,13 @@ struct ConversationDTO: APIModel {
     var status: String
     var lastInboundAt: Date?
     var lastOutboundAt: Date?
+    var assistantStage: AssistantStage?
+    var humanTakeover: Bool
     var updatedAt: Date
 
     init(_ conversation: Conversation) {
+        assistantStage = conversation.assistantStage
+        humanTakeover = conversation.humanTakeover
         id = conversation.id
         clinicId = conversation.clinicID
         contactId = conversation.contactID
@@ -223,8 +227,10 @@ struct ConversationDTO: APIModel {
 
     static let schema = JSONSchema.object(properties: [
         ("id", .uuid), ("clinic_id", .uuid), ("contact_id", .uuid), ("channel_id", .uuid), ("status", .string()),
-        ("last_inbound_at", .nullable(.dateTime)), ("last_outbound_at", .nullable(.dateTime)), ("updated_at", .dateTime),
-    ], required: ["id", "clinic_id", "contact_id", "channel_id", "status", "updated_at"])
+        ("last_inbound_at", .nullable(.dateTime)), ("last_outbound_at", .nullable(.dateTime)),
+        ("assistant_stage", .nullable(.string(enumValues: AssistantStage.allCases.map(\.rawValue)))),
+        ("human_takeover", .boolean), ("updated_at", .dateTime),
+    ], required: ["id", "clinic_id", "contact_id", "channel_id", "status", "human_takeover", "updated_at"])
 }
 
 struct MessageDTO: APIModel {
@@ -236,8 +242,14 @@ struct MessageDTO: APIModel {
     var status: String
     var author: String
     var sentAt: Date
+    var purpose: MessagePurpose?
+    var templateName: String?
+    var error: String?
 
     init(_ message: Message) {
+        purpose = message.purpose
+        templateName = message.templateName
+        error = message.error
         id = message.id
         conversationId = message.conversationID
         direction = message.direction
@@ -251,7 +263,10 @@ struct MessageDTO: APIModel {
     static let schema = JSONSchema.object(properties: [
         ("id", .uuid), ("conversation_id", .uuid), ("direction", .string(enumValues: ["inbound", "outbound"])),
         ("body", .nullable(.string())), ("media_kind", .nullable(.string(enumValues: MediaKind.allCases.map(\.rawValue)))),
-        ("status", .string()), ("author", .string(description: "contact, assistant or user:<id>")), ("sent_at", .dateTime),
+        ("status", .string(description: "received; or queued, sending, sent, delivered, read, failed, cancelled, unconfirmed")),
+        ("author", .string(description: "contact, assistant or user:<id>")), ("sent_at", .dateTime),
+        ("purpose", .nullable(.string(enumValues: ["reply", "transactional", "proactive"]))), ("template_name", .nullable(.string())),
+        ("error", .nullable(.string(description: "Why it failed or was not sent"))),
     ], required: ["id", "conversation_id", "direction", "status", "author", "sent_at"])
 }
 
