@@ -144,4 +144,20 @@ import Testing
             #expect(try await harness.conversation()?.assistantStage == nil)
         }
     }
+
+    @Test(arguments: TestDatabase.available)
+    func aSandboxChannelRecordsRepliesWithoutSending(database: TestDatabase) async throws {
+        try await withTestStore(database) { store, _ in
+            let harness = try await IntakeHarness(store: store)
+            _ = try await harness.setUpAssistant()
+            let channel = try await harness.components.channels.create(
+                ClinicChannel(clinicID: harness.clinic.id, provider: .meta, name: "Demo", businessAccountID: "1", settings: ChannelSettings(apiBaseURL: "http://127.0.0.1:9", sandbox: true)),
+                credentials: ChannelCredentials(["app_secret": "s"])
+            )
+            try await harness.say("Oi", id: "wamid.sb1", on: channel)
+            let reply = try #require(try await harness.outbound().first)
+            #expect(reply.status == "sent")
+            #expect(reply.providerMessageID?.hasPrefix("sandbox:") == true)
+        }
+    }
 }

@@ -131,4 +131,15 @@ import VaporTesting
             #expect(try await bed.send(.GET, "/clinics/\(bed.clinicA1.id)/appointments", as: "viewerA1").status == .ok)
         }
     }
+
+    @Test func channelsTakeTheirSendingSettings() async throws {
+        try await withAPI(.sqlite) { bed in
+            let path = "/clinics/\(bed.clinicA1.id)/channels/\(bed.ids["channelID"]!)"
+            let bad = try await bed.send(.PATCH, path, as: "adminA1", json: #"{"api_base_url":"ftp://chatwoot"}"#)
+            #expect(bad.status == .unprocessableEntity)
+            let saved = try await bed.send(.PATCH, path, as: "adminA1", json: #"{"api_base_url":"https://graph.example.com/v21.0/","sandbox":true}"#).json()
+            #expect(saved["api_base_url"] as? String == "https://graph.example.com/v21.0")
+            #expect(saved["sandbox"] as? Bool == true)
+        }
+    }
 }

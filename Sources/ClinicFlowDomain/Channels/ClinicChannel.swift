@@ -43,12 +43,27 @@ public struct ChannelSettings: Sendable, Equatable, Codable {
     public var apiBaseURL: String?
     /// Chatwoot's account id, for sending into its conversations.
     public var accountID: String?
+    /// Replies are recorded as sent without calling the provider: the demo clinic, trials, training.
+    public var sandbox: Bool
 
-    public init(signatureToleranceSeconds: Int? = nil, requireSignature: Bool = true, apiBaseURL: String? = nil, accountID: String? = nil) {
+    public init(signatureToleranceSeconds: Int? = nil, requireSignature: Bool = true, apiBaseURL: String? = nil, accountID: String? = nil, sandbox: Bool = false) {
         self.signatureToleranceSeconds = signatureToleranceSeconds
         self.requireSignature = requireSignature
         self.apiBaseURL = apiBaseURL
         self.accountID = accountID
+        self.sandbox = sandbox
+    }
+
+    enum CodingKeys: String, CodingKey { case signatureToleranceSeconds, requireSignature, apiBaseURL, accountID, sandbox }
+
+    /// Settings stored before a field existed read as its default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        signatureToleranceSeconds = try container.decodeIfPresent(Int.self, forKey: .signatureToleranceSeconds)
+        requireSignature = try container.decodeIfPresent(Bool.self, forKey: .requireSignature) ?? true
+        apiBaseURL = try container.decodeIfPresent(String.self, forKey: .apiBaseURL)
+        accountID = try container.decodeIfPresent(String.self, forKey: .accountID)
+        sandbox = try container.decodeIfPresent(Bool.self, forKey: .sandbox) ?? false
     }
 
     public static let defaultToleranceSeconds = 300

@@ -73,7 +73,7 @@ public struct MessageSendJob: Sendable {
             let (channel, credentials) = try await components.channels.findWithCredentials(id: message.channelID),
             let contact = try await components.contacts.find(id: message.contactID, clinicID: message.clinicID)
         else { return try await finish(message, status: "failed", error: "the conversation, channel or contact no longer exists", context: context) }
-        guard let sender = MessageSenders.sender(for: channel.provider, http: JSONHTTP()) else {
+        guard let sender = MessageSenders.sender(for: channel.provider, http: JSONHTTP(), sandbox: channel.settings.sandbox) else {
             return try await finish(message, status: "failed", error: "\(channel.provider.displayName) channels cannot send messages", context: context)
         }
         let settings = try await components.scoring.assistantSettings(clinicID: clinic.id)

@@ -56,15 +56,23 @@ public protocol MessageSender: Sendable {
 
 /// The sender for each provider that can message people.
 public enum MessageSenders {
-    public static func sender(for provider: Provider, http: JSONHTTP = JSONHTTP()) -> (any MessageSender)? {
+    public static func sender(for provider: Provider, http: JSONHTTP = JSONHTTP(), sandbox: Bool = false) -> (any MessageSender)? {
+        if sandbox && canSend(provider) { return SandboxSender() }
         switch provider {
-        case .meta: WhatsAppCloudSender(http: http, flavour: .meta)
-        case .dialog360: WhatsAppCloudSender(http: http, flavour: .dialog360)
-        case .evolution: EvolutionSender(http: http)
-        case .chatwoot: ChatwootSender(http: http)
-        default: nil
+        case .meta: return WhatsAppCloudSender(http: http, flavour: .meta)
+        case .dialog360: return WhatsAppCloudSender(http: http, flavour: .dialog360)
+        case .evolution: return EvolutionSender(http: http)
+        case .chatwoot: return ChatwootSender(http: http)
+        default: return nil
         }
     }
 
     public static func canSend(_ provider: Provider) -> Bool { [.meta, .dialog360, .evolution, .chatwoot].contains(provider) }
+}
+
+/// A channel in sandbox mode: every message counts as sent, nothing leaves the machine.
+struct SandboxSender: MessageSender {
+    func send(_ message: OutboundMessage, with configuration: SenderConfiguration) async -> SendOutcome {
+        .sent(providerMessageID: "sandbox:\(UUID().uuidString.lowercased())")
+    }
 }

@@ -50,13 +50,18 @@ public enum DemoSeeder {
             _ = try await engine.access.createTeam(Team(clinicID: clinic.id, key: key, name: name, memberIDs: Set(members)))
         }
         let whatsapp = try await engine.channels.create(
-            ClinicChannel(id: .timeOrdered(), clinicID: clinic.id, provider: .meta, name: "WhatsApp", businessNumber: "+5511940028922", businessAccountID: "106540352242922", department: "implantes"),
+            ClinicChannel(
+                id: .timeOrdered(), clinicID: clinic.id, provider: .meta, name: "WhatsApp", businessNumber: "+5511940028922", businessAccountID: "106540352242922",
+                department: "implantes", settings: ChannelSettings(sandbox: true)  // replies are recorded, nothing is sent
+            ),
             credentials: ChannelCredentials(["app_secret": metaSecret, "verify_token": "demo-verify-token"])
         )
         let form = try await engine.channels.create(
             ClinicChannel(id: .timeOrdered(), clinicID: clinic.id, provider: .webform, name: "Site: formulário", department: "estetica"),
             credentials: ChannelCredentials(["api_key": formKey])
         )
+
+        try await seedAssistant(engine, clinic: clinic)
 
         // Leads arrive the way real ones do: signed webhooks through the gateway.
         let now = Date()
@@ -92,5 +97,32 @@ public enum DemoSeeder {
         }
         logger.notice("seeded the demo clinic", metadata: ["leads": "\(leads)", "clinic": "\(clinic.slug)"])
         return true
+    }
+
+    /// The assistant on (templates), a price list, two dentists and a small knowledge base.
+    static func seedAssistant(_ engine: EngineComponents, clinic: Clinic) async throws {
+        try await engine.scoring.saveAssistantSettings(AssistantSettings(
+            enabled: true,
+            priceList: [
+                PriceItem(procedure: "implant", name: "Implante dentário", priceCents: 350_000, currency: "BRL", maxInstallments: 12),
+                PriceItem(procedure: "whitening", name: "Clareamento a laser", priceCents: 90_000, currency: "BRL", maxInstallments: 6),
+                PriceItem(procedure: "orthodontics", name: "Aparelho ortodôntico", priceCents: 480_000, currency: "BRL", maxInstallments: 24),
+            ],
+            templates: ["pt": WhatsAppTemplate(name: "retomar_conversa", languageCode: "pt_BR", parameters: ["{name}"])]
+        ), clinicID: clinic.id)
+        let weekdays = try WorkingHours(["mon": ["09:00-18:00"], "tue": ["09:00-18:00"], "wed": ["09:00-18:00"], "thu": ["09:00-18:00"], "fri": ["09:00-17:00"]])
+        _ = try await engine.scheduling.create(Practitioner(id: .timeOrdered(), clinicID: clinic.id, name: "Dra. Helena Prado", availability: weekdays))
+        _ = try await engine.scheduling.create(Practitioner(
+            id: .timeOrdered(), clinicID: clinic.id, name: "Dr. Rafael Nunes", availability: try WorkingHours(["tue": ["13:00-19:00"], "sat": ["08:00-12:00"]]),
+            procedures: ["orthodontics"]
+        ))
+        for (kind, title, body) in [
+            ("address", "Endereço e estacionamento", "Av. Paulista, 1000, 5º andar, São Paulo. Estacionamento conveniado no subsolo; metrô Trianon-Masp a 200 m."),
+            ("faq", "Horário de atendimento", "Segunda a sexta, das 9h às 18h; sábados das 8h às 12h para ortodontia."),
+            ("preparation", "Antes do clareamento", "Evite café, chá preto e vinho nas 48 horas antes e depois da sessão."),
+            ("policy", "Formas de pagamento", "Pix, cartão de crédito em até 12x sem juros e débito. A avaliação inicial é gratuita."),
+        ] {
+            _ = try await engine.knowledge.create(.init(clinicID: clinic.id, kind: kind, title: title, body: body))
+        }
     }
 }

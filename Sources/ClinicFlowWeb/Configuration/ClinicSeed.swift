@@ -53,6 +53,9 @@ enum ClinicSeedParser {
         var active: Bool?
         var signature_tolerance_seconds: Int?
         var require_signature: Bool?
+        var api_base_url: String?
+        var account_id: String?
+        var sandbox: Bool?
         var credentials: [String: String]?
     }
 
@@ -93,7 +96,8 @@ enum ClinicSeedParser {
                     }
                 }
                 let settings = ChannelSettings(
-                    signatureToleranceSeconds: channel.signature_tolerance_seconds, requireSignature: channel.require_signature ?? true
+                    signatureToleranceSeconds: channel.signature_tolerance_seconds, requireSignature: channel.require_signature ?? true,
+                    apiBaseURL: channel.api_base_url, accountID: channel.account_id, sandbox: channel.sandbox ?? false
                 )
                 return ChannelSeed(
                     channel: ClinicChannel(

@@ -30,7 +30,10 @@ enum ChannelEndpoints {
                 id: .timeOrdered(), clinicID: clinic.id, provider: body.provider, name: try required(body.name, "name"),
                 businessNumber: try businessNumber(body.businessNumber, clinic: clinic), businessAccountID: body.businessAccountId?.nilIfBlank,
                 department: body.department?.nilIfBlank,
-                settings: ChannelSettings(signatureToleranceSeconds: try tolerance(body.signatureToleranceSeconds), requireSignature: body.requireSignature ?? true)
+                settings: ChannelSettings(
+                    signatureToleranceSeconds: try tolerance(body.signatureToleranceSeconds), requireSignature: body.requireSignature ?? true,
+                    apiBaseURL: try apiBaseURL(body.apiBaseUrl), accountID: body.accountId?.nilIfBlank, sandbox: body.sandbox ?? false
+                )
             )
             _ = try await context.services.engine.channels.create(channel, credentials: ChannelCredentials(credentials))
             return try context.json(
@@ -59,6 +62,9 @@ enum ChannelEndpoints {
             if let active = body.active { channel.active = active }
             if let seconds = body.signatureToleranceSeconds { channel.settings.signatureToleranceSeconds = try tolerance(seconds) }
             if let require = body.requireSignature { channel.settings.requireSignature = require }
+            if let base = body.apiBaseUrl { channel.settings.apiBaseURL = try apiBaseURL(base) }
+            if let account = body.accountId { channel.settings.accountID = account.nilIfBlank }
+            if let sandbox = body.sandbox { channel.settings.sandbox = sandbox }
             var shown: [String: String]?
             if let given = body.credentials {
                 let credentials = try complete(given, for: channel.provider)
@@ -70,6 +76,15 @@ enum ChannelEndpoints {
             return try context.json(ChannelDTO(channel, webhookBase: webhookBase(context), credentialNames: Array(current.values.keys), credentials: shown))
         },
     ]
+
+    /// An http(s) URL without a trailing slash, or nil for the provider's default.
+    static func apiBaseURL(_ text: String?) throws -> String? {
+        guard let text = text?.nilIfBlank else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw Abort(.unprocessableEntity, reason: "api_base_url must be an http(s) URL such as https://chatwoot.example.com")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
 
     static func channel(_ context: APIContext) async throws -> (ClinicChannel, ChannelCredentials) {
         let id = try context.id("channelID")
