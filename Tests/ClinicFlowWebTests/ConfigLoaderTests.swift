@@ -208,4 +208,27 @@ import Testing
         }
         #expect(idError.problems.first?.hasPrefix("clinics[0].channels[1].id must be a UUID that stays the same") == true)
     }
+
+    @Test func theAssistantAndSendingSettingsAreRead() throws {
+        let sending = "        require_signature: false\n        api_base_url: https://chatwoot.example.com\n        account_id: \"7\"\n        sandbox: true"
+        let assistant = """
+
+                assistant:
+                  enabled: true
+                  quiet_hours: { start: "22:00", end: "07:30" }
+                  price_list:
+                    - { procedure: implant, name: Implante, price_cents: 350000, currency: BRL, max_installments: 10 }
+                  templates:
+                    pt: { name: retomar_conversa, language_code: pt_BR }
+            """
+        let file = Self.file.replacingOccurrences(of: "        require_signature: false", with: sending) + assistant
+        let seeds = try ConfigLoader.load(environment: ["META_APP_SECRET": "s", "SUFFIX": "x"], fileText: file, persistDevelopmentSecrets: false).config.seeds
+        let settings = try #require(seeds.first?.assistant)
+        #expect(settings.enabled)
+        #expect(settings.quietHours == (try QuietHours(start: "22:00", end: "07:30")))
+        #expect(settings.priceList.first?.installmentCents == 35_000)
+        #expect(settings.templates["pt"]?.languageCode == "pt_BR")
+        let chatwoot = try #require(seeds.first?.channels.last?.channel.settings)
+        #expect(chatwoot.apiBaseURL == "https://chatwoot.example.com" && chatwoot.accountID == "7" && chatwoot.sandbox)
+    }
 }

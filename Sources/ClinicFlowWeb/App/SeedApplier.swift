@@ -10,6 +10,7 @@ enum SeedApplier {
         try await engine.store.db.transaction { transaction in
             for seed in seeds {
                 let clinic = try await engine.clinics.upsert(seed.clinic, on: transaction)
+                if let assistant = seed.assistant { try await engine.scoring.saveAssistantSettings(assistant, clinicID: clinic.id, on: transaction) }
                 for var channelSeed in seed.channels {
                     channelSeed.channel.clinicID = clinic.id
                     if let existing = try await engine.channels.find(id: channelSeed.channel.id, on: transaction) {

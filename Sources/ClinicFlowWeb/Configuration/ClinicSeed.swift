@@ -19,10 +19,15 @@ import Yams
 ///         credentials:
 ///           app_secret: ${META_APP_SECRET}         # taken from the environment
 ///           verify_token: ${META_VERIFY_TOKEN}
+///     assistant:                                   # optional: the assistant's settings
+///       enabled: true
+///       quiet_hours: { start: "21:00", end: "08:00" }
 /// ```
 public struct ClinicSeed: Sendable, Equatable {
     public var clinic: Clinic
     public var channels: [ChannelSeed]
+    /// When given, replaces the clinic's assistant settings on every start.
+    public var assistant: AssistantSettings?
 }
 
 public struct ChannelSeed: Sendable, Equatable {
@@ -41,6 +46,7 @@ enum ClinicSeedParser {
         var time_zone: String?
         var default_region: String?
         var channels: [ChannelEntry]?
+        var assistant: AssistantSettings?
     }
 
     private struct ChannelEntry: Decodable {
@@ -108,7 +114,7 @@ enum ClinicSeedParser {
                     credentials: credentials
                 )
             }
-            return ClinicSeed(clinic: clinic, channels: channels)
+            return ClinicSeed(clinic: clinic, channels: channels, assistant: entry.assistant)
         }
         guard problems.isEmpty else { throw ConfigError(problems.map { "\($0) (\(fileName))" }) }
         return seeds
