@@ -63,6 +63,18 @@ public struct ContactRepository: Sendable {
         return out
     }
 
+    /// Display names (or phone, or email) of these contacts, for boards and lists.
+    public func labels(ids: [UUID], clinicID: UUID, on database: (any Database)? = nil) async throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        var labels: [UUID: String] = [:]
+        for row in try await (database ?? store.db).sql.select().columns("id", "name", "phone", "email").from("contacts")
+            .where("clinic_id", .equal, clinicID).where("id", .in, ids).all() {
+            let label = try row.decode(column: "name", as: String?.self) ?? row.decode(column: "phone", as: String?.self) ?? row.decode(column: "email", as: String?.self)
+            labels[try row.decode(column: "id", as: UUID.self)] = label ?? "Unknown"
+        }
+        return labels
+    }
+
     public func find(id: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> Contact? {
         guard let row = try await select(on: database).where("id", .equal, id).where("clinic_id", .equal, clinicID).first() else {
             return nil

@@ -45,6 +45,16 @@ extension ConversationRepository {
             .returning("id").all().count
     }
 
+    /// Each contact's most recently active conversation in the clinic.
+    public func latestConversationIDs(clinicID: UUID, on database: (any Database)? = nil) async throws -> [UUID: UUID] {
+        var latest: [UUID: UUID] = [:]
+        for row in try await (database ?? store.db).sql.select().columns("id", "contact_id").from("conversations")
+            .where("clinic_id", .equal, clinicID).orderBy("updated_at").all() {
+            latest[try row.decode(column: "contact_id", as: UUID.self)] = try row.decode(column: "id", as: UUID.self)
+        }
+        return latest
+    }
+
     // MARK: Assistant
 
     public func assistantState(conversationID: UUID, on database: (any Database)? = nil) async throws -> AssistantState? {

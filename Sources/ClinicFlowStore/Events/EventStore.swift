@@ -63,6 +63,12 @@ public struct EventStore: Sendable {
         }
     }
 
+    /// The newest event's position (0 when there is none): where a live feed starts.
+    public func latestPosition(on database: (any Database)? = nil) async throws -> Int64 {
+        try await (database ?? store.db).sql.select().column(SQLFunction("MAX", args: SQLIdentifier("id")), as: "p").from("events")
+            .first(decodingColumn: "p", as: Int64?.self).flatMap { $0 } ?? 0
+    }
+
     /// Every event of one stream, oldest first.
     public func events(inStream stream: String, on database: (any Database)? = nil) async throws -> [RecordedEvent] {
         try await selectEvents(on: database)

@@ -72,6 +72,8 @@ public enum ClinicFlowApp {
         try app.register(collection: MetricsController(services: services))
         try app.register(collection: WebhookController(services: services))
         try app.register(collection: APIRoutes(services: services, endpoints: APIEndpoints.all))
+        try app.register(collection: APIRoutes(services: services, endpoints: APIEndpoints.all, prefix: APIRoutes.consolePrefix, credentials: .session))
+        try app.register(collection: ConsoleRoutes(services: services))
 
         app.lifecycle.use(StoreLifecycle(services: services))
         if config.jobs.runInProcess {

@@ -7,13 +7,21 @@ import Vapor
 /// Registers every `APIEndpoint` under `/api/v1`, wrapping each handler in authentication and
 /// access checks.
 struct APIRoutes: RouteCollection {
+    /// How callers prove who they are: a bearer token (API clients), or the console's session cookie
+    /// with its CSRF token on every request that changes something.
+    enum Credentials: Sendable { case bearer, session }
+
     let services: ClinicFlowServices
     let endpoints: [APIEndpoint]
+    var prefix: [PathComponent] = Self.prefix
+    var credentials: Credentials = .bearer
 
     static let prefix: [PathComponent] = ["api", "v1"]
+    /// The same operations for the console's JavaScript, signed in by cookie.
+    static let consolePrefix: [PathComponent] = ["console", "api", "v1"]
 
     func boot(routes: any RoutesBuilder) throws {
-        let api = routes.grouped(Self.prefix)
+        let api = routes.grouped(prefix)
         for endpoint in endpoints {
             api.on(endpoint.method, endpoint.pathComponents, body: .collect(maxSize: "1mb")) { request in
                 try await self.run(endpoint, request)
@@ -40,8 +48,19 @@ struct APIRoutes: RouteCollection {
         }
     }
 
-    /// The bearer token's user, active and present.
+    /// The caller's user, active and present.
     private func authenticate(_ request: Request) async throws -> User {
+        if credentials == .session {
+            guard let user = try await ConsoleSession.user(request, services: services) else {
+                throw Abort(.unauthorized, reason: "sign in to the console first")
+            }
+            if ![.GET, .HEAD].contains(request.method) {
+                guard let token = request.headers.first(name: ConsoleSession.csrfHeader), ConsoleSession.validCSRF(token, request: request, services: services) else {
+                    throw Abort(.forbidden, reason: "missing or wrong \(ConsoleSession.csrfHeader); reload the page")
+                }
+            }
+            return user
+        }
         guard let bearer = request.headers.bearerAuthorization else {
             throw Abort(.unauthorized, headers: ["WWW-Authenticate": "Bearer"], reason: "missing Authorization: Bearer token (POST /api/v1/auth/login gives one)")
         }

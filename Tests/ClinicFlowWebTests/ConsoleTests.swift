@@ -1,0 +1,164 @@
+import ClinicFlowDomain
+import ClinicFlowTestSupport
+@testable import ClinicFlowWeb
+import Foundation
+import NIOCore
+import Testing
+import Vapor
+import VaporTesting
+
+/// The console over HTTP: sign-in with CSRF, role- and tenant-checked pages, the Kanban, changes
+/// through the console API with the session cookie and CSRF token, and the live feed.
+@Suite struct ConsoleTests {
+    struct Session {
+        var cookie: String
+        var csrf: String
+        var headers: HTTPHeaders {
+            var headers = HTTPHeaders()
+            headers.add(name: .cookie, value: "\(ConsoleSession.cookieName)=\(cookie)")
+            return headers
+        }
+    }
+
+    func signIn(_ bed: APITestbed, _ user: String) async throws -> Session {
+        let tester = try bed.app.testing()
+        let form = try await tester.sendRequest(.GET, "/login")
+        let loginCSRF = try #require(form.headers.setCookie?["clinicflow_login_csrf"]?.string)
+        var headers = HTTPHeaders()
+        headers.contentType = .urlEncodedForm
+        headers.add(name: .cookie, value: "clinicflow_login_csrf=\(loginCSRF)")
+        let body = "email=\(user.lowercased())%40example.com&password=correct+horse+battery&_csrf=\(loginCSRF)&next=%2F"
+        let response = try await tester.sendRequest(.POST, "/login", headers: headers, body: ByteBuffer(string: body))
+        #expect(response.status == .seeOther)
+        let cookie = try #require(response.headers.setCookie?[ConsoleSession.cookieName])
+        #expect(cookie.isHTTPOnly && cookie.sameSite == .strict)
+        return Session(cookie: cookie.string, csrf: ConsoleSession.csrfToken(forSession: cookie.string, services: bed.services))
+    }
+
+    @Test func signingInNeedsTheFormTokenAndTheRightPassword() async throws {
+        try await withAPI(.sqlite) { bed in
+            let tester = try bed.app.testing()
+            let anonymous = try await tester.sendRequest(.GET, "/clinics/\(bed.clinicA1.id.lowercased)/pipeline")
+            #expect(anonymous.status == .seeOther)
+            #expect(anonymous.headers.first(name: .location) == "/login?next=/clinics/\(bed.clinicA1.id.lowercased)/pipeline")
+
+            let page = try await tester.sendRequest(.GET, "/login")
+            #expect(page.status == .ok)
+            #expect(page.body.string.contains("name=\"_csrf\""))
+            var headers = HTTPHeaders()
+            headers.contentType = .urlEncodedForm
+            let forged = try await tester.sendRequest(.POST, "/login", headers: headers, body: ByteBuffer(string: "email=admina1%40example.com&password=correct+horse+battery&_csrf=x"))
+            #expect(forged.status == .forbidden)
+            #expect(forged.headers.setCookie?[ConsoleSession.cookieName] == nil)
+
+            let token = try #require(page.headers.setCookie?["clinicflow_login_csrf"]?.string)
+            headers.add(name: .cookie, value: "clinicflow_login_csrf=\(token)")
+            let wrong = try await tester.sendRequest(.POST, "/login", headers: headers, body: ByteBuffer(string: "email=admina1%40example.com&password=nope&_csrf=\(token)"))
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.body.string.contains("The email or the password is wrong."))
+            #expect(wrong.body.string.contains("value=\"admina1@example.com\""))
+
+            let session = try await signIn(bed, "adminA1")
+            let home = try await tester.sendRequest(.GET, "/", headers: session.headers)
+            #expect(home.headers.first(name: .location) == "/clinics/\(bed.clinicA1.id.lowercased)/pipeline")
+
+            var logout = session.headers
+            logout.contentType = .urlEncodedForm
+            #expect(try await tester.sendRequest(.POST, "/logout", headers: logout, body: ByteBuffer(string: "_csrf=wrong")).status == .forbidden)
+            let out = try await tester.sendRequest(.POST, "/logout", headers: logout, body: ByteBuffer(string: "_csrf=\(session.csrf)"))
+            #expect(out.status == .seeOther)
+            #expect(out.headers.setCookie?[ConsoleSession.cookieName]?.string == "")
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func theBoardShowsLeadsEscapedAndOnlyToTheirClinic(database: TestDatabase) async throws {
+        try await withAPI(database) { bed in
+            let engine = bed.services.engine
+            let contact = try await engine.contacts.create(Contact(clinicID: bed.clinicA1.id, name: "<script>alert(1)</script>", identities: []))
+            _ = try await engine.leads.create(Lead(clinicID: bed.clinicA1.id, contactID: contact.id, stage: "QUALIFIED", source: "webform"))
+            let tester = try bed.app.testing()
+            let session = try await signIn(bed, "consultantA1")
+            let page = try await tester.sendRequest(.GET, "/clinics/\(bed.clinicA1.id.lowercased)/pipeline", headers: session.headers)
+            #expect(page.status == .ok)
+            let html = page.body.string
+            #expect(html.contains("<meta name=\"csrf-token\" content=\"\(session.csrf)\">"))
+            #expect(html.contains("data-stage=\"NEW\""))
+            #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(!html.contains("<script>alert(1)"))
+            #expect(html.contains("draggable=\"true\""))
+            #expect(page.headers.first(name: "Content-Security-Policy")?.contains("script-src 'self'") == true)
+
+            let viewer = try await signIn(bed, "viewerA1")
+            let viewed = try await tester.sendRequest(.GET, "/clinics/\(bed.clinicA1.id.lowercased)/pipeline/board", headers: viewer.headers)
+            #expect(viewed.body.string.contains("draggable=\"false\"") && !viewed.body.string.contains("draggable=\"true\""))
+
+            let outsider = try await signIn(bed, "consultantB1")
+            #expect(try await tester.sendRequest(.GET, "/clinics/\(bed.clinicA1.id.lowercased)/pipeline", headers: outsider.headers).status == .notFound)
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func movingACardGoesThroughTheAPIWithTheCSRFToken(database: TestDatabase) async throws {
+        try await withAPI(database) { bed in
+            let tester = try bed.app.testing()
+            let path = "/console/api/v1/clinics/\(bed.clinicA1.id.lowercased)/leads/\(bed.ids["leadID"]!.lowercased)"
+            let body = ByteBuffer(string: #"{"stage":"QUALIFIED"}"#)
+            let session = try await signIn(bed, "consultantA1")
+            var headers = session.headers
+            headers.contentType = .json
+            #expect(try await tester.sendRequest(.PATCH, path, headers: headers, body: body).status == .forbidden, "no CSRF token")
+            var bearerOnly = HTTPHeaders()
+            bearerOnly.bearerAuthorization = BearerAuthorization(token: try await bed.token("consultantA1"))
+            bearerOnly.contentType = .json
+            #expect(try await tester.sendRequest(.PATCH, path, headers: bearerOnly, body: body).status == .unauthorized, "the console API takes the session only")
+            headers.add(name: ConsoleSession.csrfHeader, value: session.csrf)
+            let moved = try await tester.sendRequest(.PATCH, path, headers: headers, body: body)
+            #expect(moved.status == .ok)
+            #expect(try moved.json()["stage"] as? String == "QUALIFIED")
+
+            let viewer = try await signIn(bed, "viewerA1")
+            var viewerHeaders = viewer.headers
+            viewerHeaders.contentType = .json
+            viewerHeaders.add(name: ConsoleSession.csrfHeader, value: viewer.csrf)
+            #expect(try await tester.sendRequest(.PATCH, path, headers: viewerHeaders, body: body).status == .forbidden)
+            var stolen = viewerHeaders
+            stolen.replaceOrAdd(name: ConsoleSession.csrfHeader, value: session.csrf)
+            #expect(try await tester.sendRequest(.PATCH, path, headers: stolen, body: body).status == .forbidden, "a token is bound to its session")
+
+            // The live feed carries the change.
+            let feed = try await tester.sendRequest(.GET, "/clinics/\(bed.clinicA1.id.lowercased)/events?after=0&once=true", headers: session.headers)
+            #expect(feed.headers.contentType?.description.hasPrefix("text/event-stream") == true)
+            #expect(feed.body.string.contains("event: change\ndata: {") && feed.body.string.contains("lead.stage_changed"))
+        }
+    }
+
+    @Test func aConversationShowsItsTranscriptAndReplyBoxByRole() async throws {
+        try await withAPI(.sqlite) { bed in
+            let engine = bed.services.engine
+            let conversation = try #require(try await engine.conversations.find(id: bed.ids["conversationID"]!, clinicID: bed.clinicA1.id))
+            try await engine.conversations.insert(Message(
+                clinicID: bed.clinicA1.id, conversationID: conversation.id, contactID: conversation.contactID, channelID: conversation.channelID,
+                direction: .inbound, providerMessageID: "wamid.console", body: "Quanto custa o implante?", status: "received", author: "contact", sentAt: Date()
+            ))
+            let tester = try bed.app.testing()
+            let path = "/clinics/\(bed.clinicA1.id.lowercased)/conversations/\(conversation.id.lowercased)"
+            let consultant = try await tester.sendRequest(.GET, path, headers: try await signIn(bed, "consultantA1").headers).body.string
+            #expect(consultant.contains("Quanto custa o implante?"))
+            #expect(consultant.contains("form class=\"reply\"") && consultant.contains("Take over"))
+            let viewer = try await tester.sendRequest(.GET, path, headers: try await signIn(bed, "viewerA1").headers).body.string
+            #expect(viewer.contains("Quanto custa o implante?") && !viewer.contains("form class=\"reply\""))
+            let list = try await tester.sendRequest(.GET, "/clinics/\(bed.clinicA1.id.lowercased)/conversations", headers: try await signIn(bed, "viewerA1").headers).body.string
+            #expect(list.contains(path))
+        }
+    }
+
+    @Test func assetsAreServed() async throws {
+        try await withAPI(.sqlite) { bed in
+            let tester = try bed.app.testing()
+            let script = try await tester.sendRequest(.GET, "/console/assets/console.js")
+            #expect(script.status == .ok && script.body.string.contains("EventSource"))
+            #expect(try await tester.sendRequest(.GET, "/console/assets/../../etc/passwd").status == .notFound)
+        }
+    }
+}
