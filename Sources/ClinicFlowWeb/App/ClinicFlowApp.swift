@@ -73,12 +73,15 @@ public enum ClinicFlowApp {
         try app.register(collection: WebhookController(services: services))
         try app.register(collection: APIRoutes(services: services, endpoints: APIEndpoints.all))
         try app.register(collection: APIRoutes(services: services, endpoints: APIEndpoints.all, prefix: APIRoutes.consolePrefix, credentials: .session))
-        try app.register(collection: ConsoleRoutes(services: services))
+        let feeds = ConsoleFeeds()
+        try app.register(collection: ConsoleRoutes(services: services, feeds: feeds))
 
         app.lifecycle.use(StoreLifecycle(services: services))
         if config.jobs.runInProcess {
             app.lifecycle.use(WorkerLifecycle(worker: services.worker))
         }
+        // Shut down before the store closes (handlers stop in reverse order): live feeds end first.
+        app.lifecycle.use(feeds)
     }
 }
 

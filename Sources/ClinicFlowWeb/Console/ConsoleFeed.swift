@@ -1,13 +1,40 @@
 import ClinicFlowDomain
 import Foundation
 import NIOCore
+import Synchronization
 import Vapor
+
+/// The open live feeds: on shutdown they are told to end, and the store closes only after they have.
+final class ConsoleFeeds: LifecycleHandler, Sendable {
+    private let state = Mutex((closed: false, active: 0))
+
+    /// False once the application is stopping.
+    func enter() -> Bool {
+        state.withLock { state in
+            guard !state.closed else { return false }
+            state.active += 1
+            return true
+        }
+    }
+
+    func leave() { state.withLock { $0.active -= 1 } }
+
+    var isClosed: Bool { state.withLock { $0.closed } }
+
+    func shutdownAsync(_ application: Application) async {
+        state.withLock { $0.closed = true }
+        for _ in 0..<50 where state.withLock({ $0.active }) > 0 {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}
 
 /// The console's live feed: Server-Sent Events with the clinic's new events (type and stream only;
 /// the page fetches what changed). It reads the event store, so webhooks, the assistant, other users
 /// and other processes all show up. A browser that reconnects sends `Last-Event-ID` and misses nothing.
 struct ConsoleFeed {
     let services: ClinicFlowServices
+    let feeds: ConsoleFeeds
     /// How often the store is read, and how long one connection lives before the browser reconnects.
     static let interval: Duration = .milliseconds(500)
     static let lifetime: TimeInterval = 300
@@ -24,13 +51,16 @@ struct ConsoleFeed {
         headers.add(name: .cacheControl, value: "no-store")
         headers.add(name: "X-Accel-Buffering", value: "no")
         let logger = request.logger
+        let feeds = self.feeds
         return Response(status: .ok, headers: headers, body: .init(asyncStream: { writer in
+            guard feeds.enter() else { return try await writer.write(.end) }
+            defer { feeds.leave() }
             var position = start
             let deadline = Date().addingTimeInterval(Self.lifetime)
             var lastWrite = Date()
             do {
                 try await writer.write(.buffer(ByteBuffer(string: "retry: 2000\n: connected\n\n")))
-                while Date() < deadline {
+                while Date() < deadline, !feeds.isClosed {
                     let batch = try await events.events(after: position, clinicID: clinic.id, limit: 200)
                     var text = ""
                     for event in batch {

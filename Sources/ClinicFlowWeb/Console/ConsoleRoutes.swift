@@ -9,6 +9,7 @@ import Vapor
 /// the same API operations as everyone else (under `/console/api/v1`, signed in by cookie).
 struct ConsoleRoutes: RouteCollection {
     let services: ClinicFlowServices
+    let feeds: ConsoleFeeds
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("login") { request in try await signInPage(request, error: nil, email: "") }
@@ -24,7 +25,7 @@ struct ConsoleRoutes: RouteCollection {
         routes.get("clinics", ":clinicID", "conversations") { request in try await conversations(request) }
         routes.get("clinics", ":clinicID", "conversations", ":conversationID") { request in try await conversation(request, fragment: false) }
         routes.get("clinics", ":clinicID", "conversations", ":conversationID", "transcript") { request in try await conversation(request, fragment: true) }
-        routes.get("clinics", ":clinicID", "events") { request in try await ConsoleFeed(services: services).stream(request, clinic: try await page(request).clinic!) }
+        routes.get("clinics", ":clinicID", "events") { request in try await ConsoleFeed(services: services, feeds: feeds).stream(request, clinic: try await page(request).clinic!) }
         routes.get("console", "assets", ":file") { request in try ConsoleAssets.response(request.parameters.get("file") ?? "") }
     }
 
