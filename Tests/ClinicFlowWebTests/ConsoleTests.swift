@@ -153,6 +153,37 @@ import VaporTesting
         }
     }
 
+    @Test(arguments: TestDatabase.available)
+    func aContactPageShowsScoresConsentAppointmentsAndTimeline(database: TestDatabase) async throws {
+        try await withAPI(database) { bed in
+            let engine = bed.services.engine
+            let contactID = bed.ids["contactID"]!
+            try await engine.scoring.record(
+                LeadScore(score: 4, temperature: .warm, confidence: 0.8, reasons: ["asks about implant"], procedure: "implant", budgetMentioned: false, urgency: .none, scorer: "rules"),
+                leadID: bed.ids["leadID"]!, clinicID: bed.clinicA1.id
+            )
+            _ = try await engine.consent.record(.optOut, contactID: contactID, clinicID: bed.clinicA1.id, channelID: nil, source: "api", evidence: "Asked on the phone <not> to be messaged")
+            let dentist = try await engine.scheduling.create(Practitioner(clinicID: bed.clinicA1.id, name: "Dra. Ana", availability: try WorkingHours(["mon": ["09:00-12:00"]])))
+            let start = Date(timeIntervalSince1970: 1_800_000_000)
+            _ = try await engine.scheduling.book(Slot(practitionerID: dentist.id, startsAt: start, endsAt: start.addingTimeInterval(1800)), clinicID: bed.clinicA1.id, contactID: contactID, leadID: nil, source: "console")
+            try await engine.events.append(try EventDraft(clinicID: bed.clinicA1.id, stream: Contact.stream(contactID), type: "lead.stage_changed", encoding: ["to": "QUALIFIED"]))
+
+            let tester = try bed.app.testing()
+            let path = "/clinics/\(bed.clinicA1.id.lowercased)/contacts/\(contactID.lowercased)"
+            let html = try await tester.sendRequest(.GET, path, headers: try await signIn(bed, "consultantA1").headers).body.string
+            #expect(html.contains("4/5 WARM") && html.contains("asks about implant"))
+            #expect(html.contains("opted out: transactional messages only"))
+            #expect(html.contains("Asked on the phone &lt;not&gt; to be messaged"))
+            #expect(html.contains("with Dra. Ana · booked · console"))
+            #expect(html.contains("lead · stage changed"))
+            #expect(html.contains("/contacts/\(contactID.lowercased)/merge"))
+            let viewer = try await tester.sendRequest(.GET, path, headers: try await signIn(bed, "viewerA1").headers).body.string
+            #expect(!viewer.contains("/merge"))
+            let outsider = try await tester.sendRequest(.GET, "/clinics/\(bed.clinicB1.id.lowercased)/contacts/\(contactID.lowercased)", headers: try await signIn(bed, "adminB1").headers)
+            #expect(outsider.status == .notFound)
+        }
+    }
+
     @Test func assetsAreServed() async throws {
         try await withAPI(.sqlite) { bed in
             let tester = try bed.app.testing()

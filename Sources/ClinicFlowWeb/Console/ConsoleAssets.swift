@@ -52,6 +52,9 @@ enum ConsoleAssets {
         .reply { display: grid; gap: .4rem; max-width: 46rem; margin-top: .75rem; }
         textarea, input { font: inherit; padding: .5rem; border: 1px solid var(--line); border-radius: 6px; width: 100%; }
         .list { list-style: none; padding: 0; } .list li { padding: .5rem 0; border-bottom: 1px solid var(--line); }
+        .facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; } .facts dt { color: var(--muted); } .facts dd { margin: 0; }
+        table { border-collapse: collapse; width: 100%; max-width: 60rem; background: #fff; } th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+        section { margin: 1.25rem 0; } .lead h3 { margin: .5rem 0 .25rem; font-size: 1rem; }
         body.signin main { max-width: 22rem; margin: 10vh auto; background: #fff; padding: 1.5rem; border-radius: 10px; border: 1px solid var(--line); }
         body.signin form { display: grid; gap: .5rem; }
         @media (max-width: 640px) { .column { flex-basis: 80vw; } .logout .who { display: none; } }
@@ -120,6 +123,16 @@ enum ConsoleAssets {
                 .catch((problem) => { error.textContent = problem.message; error.hidden = false; });
             });
           }
+          // Small forms posted as JSON to the console API (merge, …): reload on success, say why not.
+          document.querySelectorAll("form.json").forEach((form) => {
+            form.addEventListener("submit", (event) => {
+              event.preventDefault();
+              const error = form.querySelector(".error");
+              api("POST", form.dataset.api, Object.fromEntries(new FormData(form)))
+                .then(() => location.reload())
+                .catch((problem) => { error.textContent = problem.message; error.hidden = false; });
+            });
+          });
           document.querySelectorAll("button[data-post]").forEach((button) => {
             button.addEventListener("click", () => api("POST", button.dataset.post).then(() => location.reload()).catch((error) => alert(error.message)));
           });

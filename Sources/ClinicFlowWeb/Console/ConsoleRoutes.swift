@@ -25,6 +25,7 @@ struct ConsoleRoutes: RouteCollection {
         routes.get("clinics", ":clinicID", "conversations") { request in try await conversations(request) }
         routes.get("clinics", ":clinicID", "conversations", ":conversationID") { request in try await conversation(request, fragment: false) }
         routes.get("clinics", ":clinicID", "conversations", ":conversationID", "transcript") { request in try await conversation(request, fragment: true) }
+        routes.get("clinics", ":clinicID", "contacts", ":contactID") { request in try await contact(request) }
         routes.get("clinics", ":clinicID", "events") { request in try await ConsoleFeed(services: services, feeds: feeds).stream(request, clinic: try await page(request).clinic!) }
         routes.get("console", "assets", ":file") { request in try ConsoleAssets.response(request.parameters.get("file") ?? "") }
     }
@@ -160,6 +161,28 @@ struct ConsoleRoutes: RouteCollection {
         )
         if fragment { return Self.html(view.transcript) }
         return Self.html(page.layout(name, section: "conversations").page(view.html))
+    }
+
+    private func contact(_ request: Request) async throws -> Response {
+        let page = try await page(request)
+        let clinic = page.clinic!
+        let engine = services.engine
+        guard let id = request.parameters.get("contactID").flatMap(UUID.init(uuidString:)), let contact = try await engine.contacts.find(id: id, clinicID: clinic.id) else {
+            throw Abort(.notFound, reason: "no contact \(request.parameters.get("contactID") ?? "")")
+        }
+        var leads: [(Lead, [(score: LeadScore, at: Date)])] = []
+        for lead in try await engine.leads.leads(contactID: contact.id, clinicID: clinic.id) {
+            leads.append((lead, try await engine.scoring.history(leadID: lead.id, clinicID: clinic.id, limit: 10)))
+        }
+        let view = ContactView(
+            clinic: clinic, contact: contact, optedOut: try await engine.consent.isOptedOut(contactID: contact.id), leads: leads,
+            consent: try await engine.consent.ledger(contactID: contact.id, clinicID: clinic.id),
+            appointments: try await engine.scheduling.appointments(clinicID: clinic.id, contactID: contact.id),
+            practitioners: Dictionary(uniqueKeysWithValues: try await engine.scheduling.practitioners(clinicID: clinic.id).map { ($0.id, $0.name) }),
+            timeline: Array(try await engine.events.events(inStream: Contact.stream(contact.id)).suffix(100).reversed()),
+            canMerge: page.user.role >= .consultant, timeZone: TimeZone(identifier: clinic.timeZone) ?? .gmt
+        )
+        return Self.html(page.layout(contact.name ?? "Contact", section: "").page(view.html))
     }
 
     // MARK: Helpers

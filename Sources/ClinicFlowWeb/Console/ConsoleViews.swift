@@ -89,6 +89,7 @@ struct ConversationView {
             """ : ""
         return """
             <h1>\(contactName)</h1>
+            <p><a href="/clinics/\(clinic.id.lowercased)/contacts/\(conversation.contactID.lowercased)">Contact details, timeline and consent</a></p>
             \(transcript)
             \(controls)
             """
