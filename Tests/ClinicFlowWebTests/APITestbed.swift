@@ -59,6 +59,7 @@ struct APITestbed {
             "clinicID": clinicA1.id, "contactID": contact.id, "otherContactID": other.id, "leadID": lead.id, "channelID": channel.id,
             "conversationID": conversation.id, "userID": users["consultantA1"]!.id, "contactB": contactB.id,
             "taskID": try await Self.task(engine, clinic: clinicA1.id, lead: lead.id), "articleID": article.id,
+            "jobID": try await Self.deadJob(engine, clinic: clinicA1.id),
         ]
     }
 
@@ -66,6 +67,14 @@ struct APITestbed {
         let task = ScoringRepository.Task(clinicID: clinic, leadID: lead, assigneeID: nil, kind: "call_hot_lead", priority: "high", title: "Call")
         try await engine.scoring.createTask(task, key: "test:\(task.id)")
         return task.id
+    }
+
+    /// A job of the clinic that used up its attempts.
+    static func deadJob(_ engine: EngineComponents, clinic: UUID) async throws -> UUID {
+        try await engine.queue.enqueue(JobRequest(kind: "test.failing", queue: "testbed-dead", maxAttempts: 1, clinicID: clinic))
+        let leased = try #require(try await engine.queue.lease(limit: 1, for: 30, workerID: "testbed", queues: ["testbed-dead"]).first)
+        try await engine.queue.deadLetter(leased, error: "the provider answered HTTP 503")
+        return leased.id
     }
 
     func token(_ user: String) async throws -> String {

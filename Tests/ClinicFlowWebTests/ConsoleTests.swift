@@ -184,6 +184,29 @@ import VaporTesting
         }
     }
 
+    @Test func deadLettersAreListedForAdminsAndReplayedThroughTheConsoleAPI() async throws {
+        try await withAPI(.sqlite) { bed in
+            let tester = try bed.app.testing()
+            let page = "/clinics/\(bed.clinicA1.id.lowercased)/dead-letters"
+            let admin = try await signIn(bed, "adminA1")
+            let html = try await tester.sendRequest(.GET, page, headers: admin.headers).body.string
+            #expect(html.contains("test.failing") && html.contains("the provider answered HTTP 503"))
+            #expect(html.contains(">Dead letters</a>"))
+            let consultant = try await signIn(bed, "consultantA1")
+            #expect(try await tester.sendRequest(.GET, page, headers: consultant.headers).status == .forbidden)
+            #expect(!(try await tester.sendRequest(.GET, "/clinics/\(bed.clinicA1.id.lowercased)/pipeline", headers: consultant.headers).body.string.contains(">Dead letters</a>")))
+
+            var headers = admin.headers
+            headers.add(name: ConsoleSession.csrfHeader, value: admin.csrf)
+            let replay = "/console/api/v1/clinics/\(bed.clinicA1.id.lowercased)/dead-letters/\(bed.ids["jobID"]!.lowercased)/replay"
+            let replayed = try await tester.sendRequest(.POST, replay, headers: headers)
+            #expect(replayed.status == .ok)
+            #expect(try replayed.json()["status"] as? String == "queued")
+            #expect(try await tester.sendRequest(.POST, replay, headers: headers).status == .conflict)
+            #expect(try await tester.sendRequest(.GET, page, headers: admin.headers).body.string.contains("Nothing here"))
+        }
+    }
+
     @Test func assetsAreServed() async throws {
         try await withAPI(.sqlite) { bed in
             let tester = try bed.app.testing()

@@ -12,8 +12,8 @@ public struct DeadLetterOffice: Sendable {
         self.events = events
     }
 
-    public func list(queue name: String? = nil, limit: Int = 100, offset: Int = 0) async throws -> [JobSnapshot] {
-        try await queue.deadLetters(queue: name, limit: limit, offset: offset)
+    public func list(queue name: String? = nil, clinicID: UUID? = nil, limit: Int = 100, offset: Int = 0) async throws -> [JobSnapshot] {
+        try await queue.deadLetters(queue: name, clinicID: clinicID, limit: limit, offset: offset)
     }
 
     public enum ReplayResult: Sendable, Equatable {

@@ -125,12 +125,13 @@ public struct JobQueue: Sendable {
     }
 
     /// Dead letters, newest first.
-    public func deadLetters(queue: String? = nil, limit: Int = 100, offset: Int = 0) async throws -> [JobSnapshot] {
+    public func deadLetters(queue: String? = nil, clinicID: UUID? = nil, limit: Int = 100, offset: Int = 0) async throws -> [JobSnapshot] {
         var query = store.db.sql.select()
             .columns(JobSnapshot.columns)
             .from("jobs")
             .where("status", .equal, JobStatus.dead.rawValue)
         if let queue { query = query.where("queue", .equal, queue) }
+        if let clinicID { query = query.where("clinic_id", .equal, clinicID) }
         return try await query
             .orderBy("updated_at", .descending)
             .limit(limit)

@@ -12,9 +12,12 @@ struct ConsoleLayout {
     var section: String
 
     func page(_ body: HTML) -> HTML {
-        let links: [(String, String, String)] = clinic.map { clinic in
+        var links: [(String, String, String)] = clinic.map { clinic in
             [("pipeline", "Pipeline", "/clinics/\(clinic.id.lowercased)/pipeline"), ("conversations", "Conversations", "/clinics/\(clinic.id.lowercased)/conversations")]
         } ?? []
+        if let clinic, user.role >= .clinicAdmin {
+            links.append(("dead-letters", "Dead letters", "/clinics/\(clinic.id.lowercased)/dead-letters"))
+        }
         let nav: [HTML] = links.map { key, label, href in
             key == section ? "<a href=\"\(href)\" aria-current=\"page\">\(label)</a>" : "<a href=\"\(href)\">\(label)</a>"
         }

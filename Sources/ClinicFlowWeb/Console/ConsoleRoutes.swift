@@ -1,4 +1,5 @@
 import ClinicFlowDomain
+import ClinicFlowEngine
 import ClinicFlowStore
 import Foundation
 import JWT
@@ -26,6 +27,7 @@ struct ConsoleRoutes: RouteCollection {
         routes.get("clinics", ":clinicID", "conversations", ":conversationID") { request in try await conversation(request, fragment: false) }
         routes.get("clinics", ":clinicID", "conversations", ":conversationID", "transcript") { request in try await conversation(request, fragment: true) }
         routes.get("clinics", ":clinicID", "contacts", ":contactID") { request in try await contact(request) }
+        routes.get("clinics", ":clinicID", "dead-letters") { request in try await deadLetters(request) }
         routes.get("clinics", ":clinicID", "events") { request in try await ConsoleFeed(services: services, feeds: feeds).stream(request, clinic: try await page(request).clinic!) }
         routes.get("console", "assets", ":file") { request in try ConsoleAssets.response(request.parameters.get("file") ?? "") }
     }
@@ -183,6 +185,25 @@ struct ConsoleRoutes: RouteCollection {
             canMerge: page.user.role >= .consultant, timeZone: TimeZone(identifier: clinic.timeZone) ?? .gmt
         )
         return Self.html(page.layout(contact.name ?? "Contact", section: "").page(view.html))
+    }
+
+    private func deadLetters(_ request: Request) async throws -> Response {
+        let page = try await page(request)
+        guard page.user.role >= .clinicAdmin else { throw Abort(.forbidden, reason: "dead letters are for clinic admins") }
+        let clinic = page.clinic!
+        let jobs = try await DeadLetterOffice(queue: services.engine.queue, events: services.engine.events).list(clinicID: clinic.id, limit: 200)
+        let rows: [HTML] = jobs.map { job in
+            """
+            <tr><td>\(job.kind)</td><td>\(job.attempts)</td><td>\(job.lastError ?? "–")</td><td>\(job.updatedAt.formatted(.iso8601))</td>
+            <td><button type="button" class="secondary" data-post="/console/api/v1/clinics/\(clinic.id.lowercased)/dead-letters/\(job.id.lowercased)/replay">Replay</button></td></tr>
+            """
+        }
+        return Self.html(page.layout("Dead letters", section: "dead-letters").page("""
+            <h1>Dead letters</h1>
+            <p>Jobs that used up their attempts. Fix the cause (a channel's credentials, a provider outage), then replay.</p>
+            <table><thead><tr><th>Job</th><th>Attempts</th><th>Last error</th><th>When (UTC)</th><th></th></tr></thead>
+            <tbody>\(rows.isEmpty ? ["<tr><td colspan=\"5\">Nothing here: every job finished.</td></tr>"] : rows)</tbody></table>
+            """))
     }
 
     // MARK: Helpers
