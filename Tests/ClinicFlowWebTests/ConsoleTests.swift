@@ -207,6 +207,34 @@ import VaporTesting
         }
     }
 
+    @Test(arguments: TestDatabase.available)
+    func theDashboardMeasuresSpeedFunnelWorkloadAndHandOffs(database: TestDatabase) async throws {
+        try await withAPI(database) { bed in
+            let engine = bed.services.engine
+            let start = Date().addingTimeInterval(-3600)
+            let consultant = bed.users["consultantA1"]!.id
+            for (index, (seconds, stage)) in [(60.0, "CONTACTED"), (120, "QUALIFIED"), (900, "WON")].enumerated() {
+                let contact = try await engine.contacts.create(Contact(clinicID: bed.clinicA1.id, name: "Lead \(index)", identities: []))
+                var lead = Lead(clinicID: bed.clinicA1.id, contactID: contact.id, stage: stage, source: "webform", utm: UTM(source: "google", campaign: "implantes"))
+                lead.status = stage == "WON" ? .won : .open
+                lead.ownerID = consultant
+                lead.firstInboundAt = start
+                lead.firstResponseAt = start.addingTimeInterval(seconds)
+                _ = try await engine.leads.create(lead)
+            }
+            let conversation = try #require(try await engine.conversations.find(id: bed.ids["conversationID"]!, clinicID: bed.clinicA1.id))
+            try await engine.conversations.saveAssistantState(AssistantState(stage: .transferred), conversationID: conversation.id)
+
+            let html = try await bed.app.testing().sendRequest(.GET, "/clinics/\(bed.clinicA1.id.lowercased)/dashboard", headers: try await signIn(bed, "viewerA1").headers).body.string
+            #expect(html.contains("<span class=\"kpi-value\" id=\"kpi-median\">2 min</span>"))
+            #expect(html.contains("<span class=\"kpi-value\" id=\"kpi-five\">66 %</span>"))
+            #expect(html.contains("<span class=\"kpi-value\" id=\"kpi-handoff\">100 %</span>"))
+            #expect(html.contains("<svg class=\"chart\" role=\"img\" aria-label=\"Leads per stage\""))
+            #expect(html.contains(">consultantA1</text>"))
+            #expect(html.contains("<td>webform · implantes</td><td>3</td><td>1</td><td>33 %</td>"))
+        }
+    }
+
     @Test func assetsAreServed() async throws {
         try await withAPI(.sqlite) { bed in
             let tester = try bed.app.testing()

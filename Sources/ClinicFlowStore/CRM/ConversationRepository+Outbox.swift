@@ -57,6 +57,20 @@ extension ConversationRepository {
 
     // MARK: Assistant
 
+    /// Conversations the assistant has answered in the clinic, and how many of them it handed over.
+    public func assistantOutcomes(clinicID: UUID, on database: (any Database)? = nil) async throws -> (answered: Int, handedOver: Int) {
+        var answered = 0
+        var handedOver = 0
+        for row in try await (database ?? store.db).sql.select().column("assistant_stage").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from("conversations").where("clinic_id", .equal, clinicID).where("assistant_stage", .isNot, SQLLiteral.null)
+            .groupBy("assistant_stage").all() {
+            let count = try row.decode(column: "n", as: Int.self)
+            answered += count
+            if try row.decode(column: "assistant_stage", as: String.self) == AssistantStage.transferred.rawValue { handedOver += count }
+        }
+        return (answered, handedOver)
+    }
+
     public func assistantState(conversationID: UUID, on database: (any Database)? = nil) async throws -> AssistantState? {
         guard let json = try await (database ?? store.db).sql.select().column("assistant_state").from("conversations")
             .where("id", .equal, conversationID).first(decodingColumn: "assistant_state", as: String?.self) ?? nil

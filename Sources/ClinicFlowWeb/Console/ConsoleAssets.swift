@@ -54,6 +54,11 @@ enum ConsoleAssets {
         .list { list-style: none; padding: 0; } .list li { padding: .5rem 0; border-bottom: 1px solid var(--line); }
         .facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; } .facts dt { color: var(--muted); } .facts dd { margin: 0; }
         table { border-collapse: collapse; width: 100%; max-width: 60rem; background: #fff; } th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+        .kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: .75rem; max-width: 60rem; }
+        .kpi { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .75rem; display: grid; }
+        .kpi-value { font-size: 1.6rem; font-weight: 700; } .kpi-label { color: var(--muted); font-size: .85em; }
+        .chart { max-width: 60rem; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
+        .bar { fill: var(--accent); } .bar-label, .bar-value { font-size: 13px; fill: var(--ink); }
         section { margin: 1.25rem 0; } .lead h3 { margin: .5rem 0 .25rem; font-size: 1rem; }
         body.signin main { max-width: 22rem; margin: 10vh auto; background: #fff; padding: 1.5rem; border-radius: 10px; border: 1px solid var(--line); }
         body.signin form { display: grid; gap: .5rem; }

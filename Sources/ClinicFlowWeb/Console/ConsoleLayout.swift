@@ -13,7 +13,8 @@ struct ConsoleLayout {
 
     func page(_ body: HTML) -> HTML {
         var links: [(String, String, String)] = clinic.map { clinic in
-            [("pipeline", "Pipeline", "/clinics/\(clinic.id.lowercased)/pipeline"), ("conversations", "Conversations", "/clinics/\(clinic.id.lowercased)/conversations")]
+            [("pipeline", "Pipeline", "/clinics/\(clinic.id.lowercased)/pipeline"), ("conversations", "Conversations", "/clinics/\(clinic.id.lowercased)/conversations"),
+             ("dashboard", "Dashboard", "/clinics/\(clinic.id.lowercased)/dashboard")]
         } ?? []
         if let clinic, user.role >= .clinicAdmin {
             links.append(("dead-letters", "Dead letters", "/clinics/\(clinic.id.lowercased)/dead-letters"))

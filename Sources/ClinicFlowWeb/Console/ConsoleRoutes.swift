@@ -27,6 +27,7 @@ struct ConsoleRoutes: RouteCollection {
         routes.get("clinics", ":clinicID", "conversations", ":conversationID") { request in try await conversation(request, fragment: false) }
         routes.get("clinics", ":clinicID", "conversations", ":conversationID", "transcript") { request in try await conversation(request, fragment: true) }
         routes.get("clinics", ":clinicID", "contacts", ":contactID") { request in try await contact(request) }
+        routes.get("clinics", ":clinicID", "dashboard") { request in try await dashboard(request) }
         routes.get("clinics", ":clinicID", "dead-letters") { request in try await deadLetters(request) }
         routes.get("clinics", ":clinicID", "events") { request in try await ConsoleFeed(services: services, feeds: feeds).stream(request, clinic: try await page(request).clinic!) }
         routes.get("console", "assets", ":file") { request in try ConsoleAssets.response(request.parameters.get("file") ?? "") }
@@ -185,6 +186,20 @@ struct ConsoleRoutes: RouteCollection {
             canMerge: page.user.role >= .consultant, timeZone: TimeZone(identifier: clinic.timeZone) ?? .gmt
         )
         return Self.html(page.layout(contact.name ?? "Contact", section: "").page(view.html))
+    }
+
+    private func dashboard(_ request: Request) async throws -> Response {
+        let page = try await page(request)
+        let clinic = page.clinic!
+        let engine = services.engine
+        let leads = try await engine.leads.list(clinicID: clinic.id, .init(limit: 5000)).items
+        let users = try await engine.access.users(clinicID: clinic.id, agencyID: clinic.agencyID)
+        let (answered, handedOver) = try await engine.conversations.assistantOutcomes(clinicID: clinic.id)
+        let view = DashboardView(
+            stages: try await engine.pipelines.pipeline(clinicID: clinic.id).stages, leads: leads,
+            owners: Dictionary(uniqueKeysWithValues: users.map { ($0.id, $0.name) }), assistantConversations: answered, handedOver: handedOver
+        )
+        return Self.html(page.layout("Dashboard", section: "dashboard").page(view.html))
     }
 
     private func deadLetters(_ request: Request) async throws -> Response {

@@ -118,6 +118,11 @@ import Vapor
         try await driver.wait("the reply on the page") { try await driver.text(".transcript").contains("Aqui é a Ana da clínica") }
         #expect(try await driver.text(".state").contains("taken over"))
         if let shots { try await driver.screenshot(to: "\(shots)/conversation.png") }
+
+        // The dashboard counts the lead that was just answered.
+        try await driver.go(site + "/clinics/\(clinic)/dashboard")
+        try await driver.wait("the dashboard") { try await driver.text("#kpi-handoff").isEmpty == false }
+        if let shots { try await driver.screenshot(to: "\(shots)/dashboard.png") }
     }
 }
 
