@@ -235,6 +235,21 @@ import VaporTesting
         }
     }
 
+    @Test func settingsShowWebhookURLsArticlesAndTheAssistantForAdminsOnly() async throws {
+        try await withAPI(.sqlite) { bed in
+            let tester = try bed.app.testing()
+            let page = "/clinics/\(bed.clinicA1.id.lowercased)/settings"
+            var headers = try await signIn(bed, "adminA1").headers
+            headers.add(name: .host, value: "clinic.example.com")
+            let html = try await tester.sendRequest(.GET, page, headers: headers).body.string
+            #expect(html.contains("<code>http://clinic.example.com/hooks/meta/\(bed.ids["channelID"]!.lowercased)</code>"))
+            #expect(html.contains("<strong>Endereço</strong>"))
+            #expect(html.contains("&quot;enabled&quot; : false"))
+            #expect(html.contains("data-api=\"/console/api/v1/clinics/\(bed.clinicA1.id.lowercased)/settings/assistant\" data-method=\"PUT\""))
+            #expect(try await tester.sendRequest(.GET, page, headers: try await signIn(bed, "consultantA1").headers).status == .forbidden)
+        }
+    }
+
     @Test func assetsAreServed() async throws {
         try await withAPI(.sqlite) { bed in
             let tester = try bed.app.testing()

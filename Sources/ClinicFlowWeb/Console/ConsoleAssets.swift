@@ -59,7 +59,11 @@ enum ConsoleAssets {
         .kpi-value { font-size: 1.6rem; font-weight: 700; } .kpi-label { color: var(--muted); font-size: .85em; }
         .chart { max-width: 60rem; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
         .bar { fill: var(--accent); } .bar-label, .bar-value { font-size: 13px; fill: var(--ink); }
-        section { margin: 1.25rem 0; } .lead h3 { margin: .5rem 0 .25rem; font-size: 1rem; }
+        section { margin: 1.25rem 0; }
+        form.json, form.json-document { display: grid; gap: .4rem; max-width: 46rem; margin-top: .75rem; }
+        select { font: inherit; padding: .45rem; border: 1px solid var(--line); border-radius: 6px; }
+        pre.result { background: #fff8e1; border: 1px solid var(--warm); padding: .75rem; white-space: pre-wrap; }
+        code { font-size: .85em; word-break: break-all; } .lead h3 { margin: .5rem 0 .25rem; font-size: 1rem; }
         body.signin main { max-width: 22rem; margin: 10vh auto; background: #fff; padding: 1.5rem; border-radius: 10px; border: 1px solid var(--line); }
         body.signin form { display: grid; gap: .5rem; }
         @media (max-width: 640px) { .column { flex-basis: 80vw; } .logout .who { display: none; } }
@@ -129,12 +133,26 @@ enum ConsoleAssets {
             });
           }
           // Small forms posted as JSON to the console API (merge, …): reload on success, say why not.
-          document.querySelectorAll("form.json").forEach((form) => {
+          // Empty optional fields are left out; a form with data-show-result shows that part of the answer
+          // (a new channel's secrets, shown once) instead of reloading.
+          document.querySelectorAll("form.json, form.json-document").forEach((form) => {
             form.addEventListener("submit", (event) => {
               event.preventDefault();
-              const error = form.querySelector(".error");
-              api("POST", form.dataset.api, Object.fromEntries(new FormData(form)))
-                .then(() => location.reload())
+              const error = form.querySelector(".error"), result = form.querySelector(".result");
+              let body;
+              try {
+                body = form.classList.contains("json-document")
+                  ? JSON.parse(form.querySelector("textarea").value)
+                  : Object.fromEntries([...new FormData(form)].filter(([, value]) => value !== ""));
+              } catch (problem) { error.textContent = "Not valid JSON: " + problem.message; error.hidden = false; return; }
+              api(form.dataset.method || "POST", form.dataset.api, body)
+                .then((answer) => {
+                  if (form.dataset.showResult && result) {
+                    error.hidden = true;
+                    result.textContent = "Shown once, copy them now:\\n" + JSON.stringify(answer[form.dataset.showResult] || {}, null, 2) + "\\nWebhook URL: " + (answer.webhook_url || "");
+                    result.hidden = false;
+                  } else { location.reload(); }
+                })
                 .catch((problem) => { error.textContent = problem.message; error.hidden = false; });
             });
           });

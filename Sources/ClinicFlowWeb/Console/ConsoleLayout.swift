@@ -17,6 +17,7 @@ struct ConsoleLayout {
              ("dashboard", "Dashboard", "/clinics/\(clinic.id.lowercased)/dashboard")]
         } ?? []
         if let clinic, user.role >= .clinicAdmin {
+            links.append(("settings", "Settings", "/clinics/\(clinic.id.lowercased)/settings"))
             links.append(("dead-letters", "Dead letters", "/clinics/\(clinic.id.lowercased)/dead-letters"))
         }
         let nav: [HTML] = links.map { key, label, href in

@@ -29,6 +29,7 @@ struct ConsoleRoutes: RouteCollection {
         routes.get("clinics", ":clinicID", "contacts", ":contactID") { request in try await contact(request) }
         routes.get("clinics", ":clinicID", "dashboard") { request in try await dashboard(request) }
         routes.get("clinics", ":clinicID", "dead-letters") { request in try await deadLetters(request) }
+        routes.get("clinics", ":clinicID", "settings") { request in try await settings(request) }
         routes.get("clinics", ":clinicID", "events") { request in try await ConsoleFeed(services: services, feeds: feeds).stream(request, clinic: try await page(request).clinic!) }
         routes.get("console", "assets", ":file") { request in try ConsoleAssets.response(request.parameters.get("file") ?? "") }
     }
@@ -200,6 +201,23 @@ struct ConsoleRoutes: RouteCollection {
             owners: Dictionary(uniqueKeysWithValues: users.map { ($0.id, $0.name) }), assistantConversations: answered, handedOver: handedOver
         )
         return Self.html(page.layout("Dashboard", section: "dashboard").page(view.html))
+    }
+
+    private func settings(_ request: Request) async throws -> Response {
+        let page = try await page(request)
+        guard page.user.role >= .clinicAdmin else { throw Abort(.forbidden, reason: "settings are for clinic admins") }
+        let clinic = page.clinic!
+        let engine = services.engine
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let assistant = String(decoding: try encoder.encode(AssistantSettingsDTO(try await engine.scoring.assistantSettings(clinicID: clinic.id))), as: UTF8.self)
+        let base = services.config.publicURL?.trimmingSuffix("/") ?? "\(request.headers.first(name: "X-Forwarded-Proto") ?? "http")://\(request.headers.first(name: .host) ?? "localhost:\(services.config.port)")"
+        let view = SettingsView(
+            clinic: clinic, channels: try await engine.channels.list(clinicID: clinic.id), webhookBase: base,
+            articles: try await engine.knowledge.list(clinicID: clinic.id, limit: 200).items, assistantJSON: assistant
+        )
+        return Self.html(page.layout("Settings", section: "settings").page(view.html))
     }
 
     private func deadLetters(_ request: Request) async throws -> Response {

@@ -123,6 +123,19 @@ import Vapor
         try await driver.go(site + "/clinics/\(clinic)/dashboard")
         try await driver.wait("the dashboard") { try await driver.text("#kpi-handoff").isEmpty == false }
         if let shots { try await driver.screenshot(to: "\(shots)/dashboard.png") }
+
+        // Sign out; an admin turns the assistant on from the settings page.
+        try await driver.click(".logout button[type=submit]")
+        try await driver.wait("the sign-in page after signing out") { try await driver.url.contains("/login") }
+        try await driver.type("#email", "admina1@example.com")
+        try await driver.type("#password", APITestbed.password)
+        try await driver.click("button[type=submit]")
+        try await driver.wait("the pipeline") { try await driver.url.contains("/pipeline") }
+        try await driver.go(site + "/clinics/\(clinic)/settings")
+        try await driver.script("const area = document.getElementById('assistant-json'); const value = JSON.parse(area.value); value.enabled = true; area.value = JSON.stringify(value, null, 2);")
+        try await driver.click("form.json-document button[type=submit]")
+        try await driver.wait("the assistant turned on") { try await engine.scoring.assistantSettings(clinicID: bed.clinicA1.id).enabled }
+        if let shots { try await driver.screenshot(to: "\(shots)/settings.png") }
     }
 }
 
