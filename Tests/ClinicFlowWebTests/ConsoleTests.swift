@@ -246,6 +246,10 @@ import VaporTesting
             #expect(html.contains("<strong>Endereço</strong>"))
             #expect(html.contains("&quot;enabled&quot; : false"))
             #expect(html.contains("data-api=\"/console/api/v1/clinics/\(bed.clinicA1.id.lowercased)/settings/assistant\" data-method=\"PUT\""))
+            #expect(html.contains("data-api=\"/console/api/v1/clinics/\(bed.clinicA1.id.lowercased)/stages\" data-method=\"PUT\""))
+            #expect(html.contains("&quot;key&quot; : &quot;MEETING_SCHEDULED&quot;"))
+            #expect(html.contains("&quot;llm_enabled&quot; : false"))
+            #expect(html.contains("/users/\(bed.users["consultantA1"]!.id.lowercased)/assignment"))
             #expect(try await tester.sendRequest(.GET, page, headers: try await signIn(bed, "consultantA1").headers).status == .forbidden)
         }
     }

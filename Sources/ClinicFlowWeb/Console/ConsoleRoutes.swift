@@ -213,9 +213,22 @@ struct ConsoleRoutes: RouteCollection {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let assistant = String(decoding: try encoder.encode(AssistantSettingsDTO(try await engine.scoring.assistantSettings(clinicID: clinic.id))), as: UTF8.self)
         let base = services.config.publicURL?.trimmingSuffix("/") ?? "\(request.headers.first(name: "X-Forwarded-Proto") ?? "http")://\(request.headers.first(name: .host) ?? "localhost:\(services.config.port)")"
+        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+        let pipeline = try await engine.pipelines.pipeline(clinicID: clinic.id)
+        let (scoring, keySet) = try await engine.scoring.settings(clinicID: clinic.id)
+        let teams = try await engine.access.teams(clinicID: clinic.id)
+        let consultants = try await engine.access.users(clinicID: clinic.id, agencyID: clinic.agencyID).filter { $0.role == .consultant }
         let view = SettingsView(
             clinic: clinic, channels: try await engine.channels.list(clinicID: clinic.id), webhookBase: base,
-            articles: try await engine.knowledge.list(clinicID: clinic.id, limit: 200).items, assistantJSON: assistant
+            articles: try await engine.knowledge.list(clinicID: clinic.id, limit: 200).items, assistantJSON: assistant,
+            stagesJSON: try json(StageList(stages: pipeline.stages.map { StageDTO(key: $0.key, name: $0.name, outcome: $0.outcome) })),
+            scoringJSON: try json(ScoringSettingsDTO(scoring, keySet: keySet != nil)),
+            consultants: try consultants.map { user in
+                (user, try json(ConsultantSettingsRequest(
+                    maxOpenLeads: user.maxOpenLeads, workingHours: user.workingHours?.schedule,
+                    teamKeys: teams.filter { $0.memberIDs.contains(user.id) }.map(\.key)
+                )))
+            }
         )
         return Self.html(page.layout("Settings", section: "settings").page(view.html))
     }

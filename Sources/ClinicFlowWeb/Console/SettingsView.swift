@@ -10,6 +10,21 @@ struct SettingsView {
     var webhookBase: String
     var articles: [KnowledgeRepository.Article]
     var assistantJSON: String
+    var stagesJSON: String
+    var scoringJSON: String
+    /// Consultants with their cap, hours and teams as JSON, for round-robin assignment.
+    var consultants: [(User, String)]
+
+    /// A JSON document edited in place and sent back whole: the API's own validation answers.
+    static func editor(id: String, label: String, api: String, method: String, json: String, rows: Int = 10) -> HTML {
+        """
+        <form class="json-document" data-api="\(api)" data-method="\(method)">
+        <label for="\(id)">\(label)</label><textarea id="\(id)" name="document" rows="\(rows)" spellcheck="false">\(json)</textarea>
+        <button type="submit">Save</button>
+        <p class="error" role="alert" hidden></p>
+        </form>
+        """
+    }
 
     var html: HTML {
         let api = "/console/api/v1/clinics/\(clinic.id.lowercased)"
@@ -49,6 +64,16 @@ struct SettingsView {
             <button type="submit">Add</button>
             <p class="error" role="alert" hidden></p>
             </form></section>
+            <section aria-labelledby="team"><h2 id="team">Team: caps, working hours and teams</h2>
+            \(consultants.isEmpty ? ["<p>No consultant yet.</p>"] : consultants.map { user, json in
+                Self.editor(id: "user-\(user.id.lowercased)", label: "\(user.name) (\(user.email))", api: "\(api)/users/\(user.id.lowercased)/assignment", method: "PUT", json: json, rows: 6)
+            })</section>
+            <section aria-labelledby="stages"><h2 id="stages">Pipeline stages</h2>
+            <p>In order; outcome open, won or lost. Stages that hold open leads cannot be removed.</p>
+            \(Self.editor(id: "stages-json", label: "Stages (JSON)", api: "\(api)/stages", method: "PUT", json: stagesJSON))</section>
+            <section aria-labelledby="scoring"><h2 id="scoring">Scoring rules, routing and LLM</h2>
+            <p>Words added to the standard vocabulary, departments by procedure and language, and the OpenAI-compatible endpoint (set llm_api_key to change the key).</p>
+            \(Self.editor(id: "scoring-json", label: "Scoring (JSON)", api: "\(api)/settings/scoring", method: "PUT", json: scoringJSON, rows: 14))</section>
             <section aria-labelledby="assistant"><h2 id="assistant">Assistant</h2>
             <p>On or off, templates or the LLM, the price list, WhatsApp templates per language and quiet hours (see docs/assistant.md).</p>
             <form class="json-document" data-api="\(api)/settings/assistant" data-method="PUT">
