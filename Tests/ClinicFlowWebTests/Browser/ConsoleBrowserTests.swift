@@ -133,7 +133,7 @@ import Vapor
         try await driver.wait("the pipeline") { try await driver.url.contains("/pipeline") }
         try await driver.go(site + "/clinics/\(clinic)/settings")
         try await driver.script("const area = document.getElementById('assistant-json'); const value = JSON.parse(area.value); value.enabled = true; area.value = JSON.stringify(value, null, 2);")
-        try await driver.click("form.json-document button[type=submit]")
+        try await driver.click("form[data-api$=\"/settings/assistant\"] button[type=submit]")
         try await driver.wait("the assistant turned on") { try await engine.scoring.assistantSettings(clinicID: bed.clinicA1.id).enabled }
         if let shots { try await driver.screenshot(to: "\(shots)/settings.png") }
     }
