@@ -231,6 +231,8 @@ import VaporTesting
             #expect(html.contains("<span class=\"kpi-value\" id=\"kpi-handoff\">100 %</span>"))
             #expect(html.contains("<svg class=\"chart\" role=\"img\" aria-label=\"Leads per stage\""))
             #expect(html.contains(">consultantA1</text>"))
+            // 3 of the 4 leads (Maria is NEW) got to Contacted or beyond; 2 to Qualified (one won).
+            #expect(html.contains(">Contacted · 75 % reached</text>") && html.contains(">Qualified · 50 % reached</text>"))
             #expect(html.contains("<td>webform · implantes</td><td>3</td><td>1</td><td>33 %</td>"))
         }
     }

@@ -18,7 +18,14 @@ struct DashboardView {
         let slowest = answered.isEmpty ? "–" : PipelineBoard.duration(answered[min(answered.count - 1, Int(Double(answered.count) * 0.9))])
         let share = answered.isEmpty ? "–" : "\(withinFive * 100 / answered.count) %"
         let handoff = assistantConversations == 0 ? "–" : "\(handedOver * 100 / assistantConversations) %"
-        let funnel = stages.map { stage in (stage.name, leads.filter { $0.stage == stage.key }.count) }
+        // Conversion: the share of all leads that got at least this far (a won lead passed every open stage).
+        let order = Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1.key, $0) })
+        let funnel = stages.enumerated().map { index, stage -> (String, Int) in
+            let here = leads.filter { $0.stage == stage.key }.count
+            guard stage.outcome == .open, !leads.isEmpty else { return (stage.name, here) }
+            let reached = leads.filter { $0.status == .won || (order[$0.stage] ?? 0) >= index && $0.status == .open }.count
+            return ("\(stage.name) · \(reached * 100 / leads.count) % reached", here)
+        }
         var sources: [String: (all: Int, won: Int)] = [:]
         for lead in leads {
             let key = lead.utm.campaign.map { "\(lead.source ?? "unknown") · \($0)" } ?? (lead.source ?? "unknown")
@@ -57,11 +64,11 @@ struct BarChart {
         let top = max(1, rows.map(\.1).max() ?? 1)
         let bars: [HTML] = rows.enumerated().map { index, row in
             let y = index * 28 + 4
-            let width = Int(Double(row.1) / Double(top) * 420)
+            let width = Int(Double(row.1) / Double(top) * 360)
             return """
                 <text x="0" y="\(y + 17)" class="bar-label">\(row.0)</text>\
-                <rect x="180" y="\(y + 4)" width="\(max(width, row.1 > 0 ? 2 : 0))" height="18" rx="3" class="bar"></rect>\
-                <text x="\(186 + width)" y="\(y + 17)" class="bar-value">\(row.1)</text>
+                <rect x="250" y="\(y + 4)" width="\(max(width, row.1 > 0 ? 2 : 0))" height="18" rx="3" class="bar"></rect>\
+                <text x="\(256 + width)" y="\(y + 17)" class="bar-value">\(row.1)</text>
                 """
         }
         return "<svg class=\"chart\" role=\"img\" aria-label=\"\(label)\" viewBox=\"0 0 660 \(height)\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\">\(bars)</svg>"
