@@ -177,14 +177,7 @@ public struct AssistantReplyJob: Sendable {
     }
 
     private func advance(_ lead: Lead, to stageKey: String, correlationID: String?, key: String, on database: any Database) async throws {
-        let pipeline = try await components.pipelines.pipeline(clinicID: lead.clinicID, on: database)
-        guard lead.status == .open, let target = pipeline.stages.firstIndex(where: { $0.key == stageKey }),
-            let current = pipeline.stages.firstIndex(where: { $0.key == lead.stage }), target > current
-        else { return }
-        var moved = lead
-        moved.stage = stageKey
-        moved.stageEnteredAt = components.queue.now
-        try await components.leads.save(moved, on: database)
+        guard let moved = try await components.advance(lead, to: stageKey, at: components.queue.now, on: database) else { return }
         try await components.events.append(
             try EventDraft(
                 clinicID: lead.clinicID, stream: Contact.stream(lead.contactID), type: "lead.stage_changed",

@@ -177,14 +177,7 @@ struct Intake {
 
     /// Moves the lead forward to `stageKey` (never backwards, never out of a closed lead).
     private func advance(_ lead: Lead, to stageKey: String, reason: String) async throws {
-        let pipeline = try await components.pipelines.pipeline(clinicID: clinic.id, on: database)
-        guard lead.status == .open, let target = pipeline.stages.firstIndex(where: { $0.key == stageKey }),
-            let current = pipeline.stages.firstIndex(where: { $0.key == lead.stage }), target > current
-        else { return }
-        var moved = lead
-        moved.stage = stageKey
-        moved.stageEnteredAt = occurredAt
-        try await components.leads.save(moved, on: database)
+        guard let moved = try await components.advance(lead, to: stageKey, at: occurredAt, on: database) else { return }
         try await append("lead.stage_changed", stream: Contact.stream(lead.contactID), CRMEvents.LeadStageChanged(
             leadID: lead.id, from: lead.stage, to: stageKey, status: moved.status, by: nil, reason: reason
         ))

@@ -97,10 +97,7 @@ struct ConversationView {
 
     private func line(_ message: Message) -> HTML {
         let who = message.direction == .inbound ? "contact" : (message.author == "assistant" ? "assistant" : "staff")
-        let time = message.sentAt.formatted(Date.VerbatimFormatStyle(
-            format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
-            timeZone: timeZone, calendar: Calendar(identifier: .gregorian)
-        ))
+        let time = ConsoleFormat.minute(message.sentAt, timeZone)
         let status: HTML = message.direction == .outbound ? " · <span class=\"status\">\(message.status)</span>" : ""
         let error: HTML = message.error.map { "<div class=\"msg-error\">\($0)</div>" } ?? ""
         return """

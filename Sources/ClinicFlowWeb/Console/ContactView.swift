@@ -65,10 +65,5 @@ struct ContactView {
         "<li><span class=\"meta\">\(format(event.occurredAt))</span> \(event.type.replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: ".", with: " · "))</li>"
     }
 
-    private func format(_ date: Date) -> String {
-        date.formatted(Date.VerbatimFormatStyle(
-            format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
-            timeZone: timeZone, calendar: Calendar(identifier: .gregorian)
-        ))
-    }
+    private func format(_ date: Date) -> String { ConsoleFormat.minute(date, timeZone) }
 }
