@@ -72,12 +72,13 @@ public struct AssistantReplyJob: Sendable {
             turn = handedOff
         } else {
             guard lead?.status ?? .open == .open else { return }
-            let vocabulary = ScoringVocabulary.standard.adding(try await components.scoring.settings(clinicID: clinic.id).0.vocabulary)
-            let extractor = FactExtractor(vocabulary: vocabulary)
+            // One read of the clinic's scoring settings: its words for the facts, its endpoint for the LLM.
+            let (scoring, apiKey) = try await components.scoring.settings(clinicID: clinic.id)
+            let extractor = FactExtractor(vocabulary: ScoringVocabulary.standard.adding(scoring.vocabulary))
             state.facts = state.facts.merged(with: extractor.facts(in: text, pending: state.pending, language: language))
             let assistantContext = try await assistantContext(for: state, clinic: clinic, language: language, timeZone: timeZone, settings: settings)
             let template = TemplateAssistant(extractor: extractor)
-            if settings.useLLM, let endpoint = try await llmEndpoint(clinicID: clinic.id) {
+            if settings.useLLM, let endpoint = ChatCompletionsClient.Endpoint(scoring.llm, apiKey: apiKey) {
                 let history = try await components.conversations.messages(conversationID: conversation.id, clinicID: clinic.id, limit: 500)
                 let articles = try await components.knowledge.search(text, clinicID: clinic.id, limit: 4)
                 let answer = await llm.respond(
@@ -109,12 +110,6 @@ public struct AssistantReplyJob: Sendable {
         )
         assistantContext.practitionerNames = Dictionary(uniqueKeysWithValues: practitioners.map { ($0.id, $0.name) })
         return assistantContext
-    }
-
-    private func llmEndpoint(clinicID: UUID) async throws -> ChatCompletionsClient.Endpoint? {
-        let (settings, key) = try await components.scoring.settings(clinicID: clinicID)
-        guard settings.llm.enabled, let base = settings.llm.baseURL, let model = settings.llm.model else { return nil }
-        return ChatCompletionsClient.Endpoint(baseURL: base, apiKey: key, model: model, timeout: settings.llm.timeoutSeconds)
     }
 
     private func apply(

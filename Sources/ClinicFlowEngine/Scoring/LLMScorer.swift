@@ -85,3 +85,11 @@ public struct LLMScorer: Sendable {
         )
     }
 }
+
+extension ChatCompletionsClient.Endpoint {
+    /// The clinic's endpoint when it turned the LLM on and named one; nil otherwise.
+    init?(_ settings: LLMSettings, apiKey: String?) {
+        guard settings.enabled, let base = settings.baseURL, let model = settings.model else { return nil }
+        self.init(baseURL: base, apiKey: apiKey, model: model, timeout: settings.timeoutSeconds)
+    }
+}

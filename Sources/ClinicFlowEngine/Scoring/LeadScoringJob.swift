@@ -48,8 +48,7 @@ public struct LeadScoringJob: Sendable {
         let (settings, apiKey) = try await components.scoring.settings(clinicID: clinicID)
         let rules = RuleScorer(vocabulary: ScoringVocabulary.standard.adding(settings.vocabulary))
         var score = rules.score(input)
-        if settings.llm.enabled, let base = settings.llm.baseURL, let model = settings.llm.model {
-            let endpoint = ChatCompletionsClient.Endpoint(baseURL: base, apiKey: apiKey, model: model, timeout: settings.llm.timeoutSeconds)
+        if let endpoint = ChatCompletionsClient.Endpoint(settings.llm, apiKey: apiKey) {
             score = await llm.score(input, names: [contact.name].compactMap { $0 }, endpoint: endpoint, fallback: rules)
             if let reason = score.fallbackReason {
                 context.logger.warning("LLM scoring fell back to the rules", metadata: ["reason": .string(reason)])

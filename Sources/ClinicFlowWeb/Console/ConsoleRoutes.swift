@@ -212,7 +212,7 @@ struct ConsoleRoutes: RouteCollection {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let assistant = String(decoding: try encoder.encode(AssistantSettingsDTO(try await engine.scoring.assistantSettings(clinicID: clinic.id))), as: UTF8.self)
-        let base = services.config.publicURL?.trimmingSuffix("/") ?? "\(request.headers.first(name: "X-Forwarded-Proto") ?? "http")://\(request.headers.first(name: .host) ?? "localhost:\(services.config.port)")"
+        let base = ChannelEndpoints.webhookBase(request, services: services)
         func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
         let pipeline = try await engine.pipelines.pipeline(clinicID: clinic.id)
         let (scoring, keySet) = try await engine.scoring.settings(clinicID: clinic.id)

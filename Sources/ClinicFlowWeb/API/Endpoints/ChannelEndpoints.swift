@@ -123,10 +123,12 @@ enum ChannelEndpoints {
     }
 
     /// Where providers reach this installation: the configured public URL, else this request's host.
-    static func webhookBase(_ context: APIContext) -> String {
-        if let base = context.services.config.publicURL { return base.trimmingSuffix("/") }
-        let scheme = context.request.headers.first(name: "X-Forwarded-Proto") ?? "http"
-        let host = context.request.headers.first(name: "X-Forwarded-Host") ?? context.request.headers.first(name: .host) ?? "localhost:\(context.services.config.port)"
+    static func webhookBase(_ context: APIContext) -> String { webhookBase(context.request, services: context.services) }
+
+    static func webhookBase(_ request: Request, services: ClinicFlowServices) -> String {
+        if let base = services.config.publicURL { return base.trimmingSuffix("/") }
+        let scheme = request.headers.first(name: "X-Forwarded-Proto") ?? "http"
+        let host = request.headers.first(name: "X-Forwarded-Host") ?? request.headers.first(name: .host) ?? "localhost:\(services.config.port)"
         return "\(scheme)://\(host)"
     }
 }
