@@ -20,6 +20,7 @@ public struct EngineComponents: Sendable {
     public let consent: ConsentRepository
     public let knowledge: KnowledgeRepository
     public let scheduling: SchedulingRepository
+    public let sync: SyncRepository
     /// How long a provider send may take before its outcome counts as unknown.
     public var sendTimeout: TimeInterval = 15
     /// Shared by every LLM call of the process, so one failing endpoint is not hammered.
@@ -43,6 +44,7 @@ public struct EngineComponents: Sendable {
         self.consent = ConsentRepository(store: store, clock: clock)
         self.knowledge = KnowledgeRepository(store: store, clock: clock)
         self.scheduling = SchedulingRepository(store: store, clock: clock)
+        self.sync = SyncRepository(store: store, clock: clock)
     }
 }
 
@@ -57,6 +59,10 @@ public enum ClinicFlowJobs {
         ScoreRefreshJob(components: components).register(in: &registry)
         MessageSendJob(components: components).register(in: &registry)
         AssistantReplyJob(components: components, llm: LLMAssistant(breaker: components.llmBreaker)).register(in: &registry)
+        AppointmentFollowUpJob(components: components).register(in: &registry)
+        DailyHousekeeping(components: components).register(in: &registry)
+        ContactSyncJob(components: components).register(in: &registry)
+        CRMActivityJob(components: components).register(in: &registry)
         return registry
     }
 }

@@ -119,7 +119,8 @@ import Testing
             try await harness.components.leads.save(lead)
 
             let clock = ManualClock(Date(timeIntervalSince1970: 1_795_060_800))  // 04:00 UTC
-            let schedule = DailySchedule.standard(queue: JobQueue(store: store, clock: clock.function))
+            let schedule = DailySchedule(entries: [.init(kind: ScoreRefreshJob.kind, hour: 3)], queue: JobQueue(store: store, clock: clock.function))
+            #expect(DailySchedule.standard(queue: harness.components.queue).entries.map(\.kind).contains(ScoreRefreshJob.kind))
             try await schedule.tick()
             try await schedule.tick()  // every worker ticks; the day runs once
             #expect(try await harness.components.queue.depth().filter { _ in true }.map(\.count).reduce(0, +) == 1)

@@ -55,11 +55,16 @@ struct APITestbed {
         let conversation = try await engine.conversations.conversation(clinicID: clinicA1.id, contactID: contact.id, channelID: channel.id, externalID: nil)
         let contactB = try await engine.contacts.create(Contact(clinicID: clinicB1.id, name: "Bob"))
         let article = try await engine.knowledge.create(.init(clinicID: clinicA1.id, kind: "address", title: "Endereço", body: "Rua das Flores, 100"))
+        let practitioner = try await engine.scheduling.create(Practitioner(id: .timeOrdered(), clinicID: clinicA1.id, name: "Dr. Bruno", availability: .always))
+        let start = Date().addingTimeInterval(7 * 86_400)
+        let appointment = try #require(try await engine.scheduling.book(
+            Slot(practitionerID: practitioner.id, startsAt: start, endsAt: start.addingTimeInterval(1800)), clinicID: clinicA1.id, contactID: contact.id, leadID: lead.id, source: "api"
+        ))
         ids = [
             "clinicID": clinicA1.id, "contactID": contact.id, "otherContactID": other.id, "leadID": lead.id, "channelID": channel.id,
             "conversationID": conversation.id, "userID": users["consultantA1"]!.id, "contactB": contactB.id,
             "taskID": try await Self.task(engine, clinic: clinicA1.id, lead: lead.id), "articleID": article.id,
-            "jobID": try await Self.deadJob(engine, clinic: clinicA1.id),
+            "jobID": try await Self.deadJob(engine, clinic: clinicA1.id), "practitionerID": practitioner.id, "appointmentID": appointment.id,
         ]
     }
 

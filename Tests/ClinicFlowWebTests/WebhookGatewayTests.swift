@@ -50,7 +50,8 @@ import VaporTesting
             #expect(!events.isEmpty)
             #expect(events.allSatisfy { $0.type.hasPrefix("inbound.") && $0.clinicID == channel.clinicID })
             // Each event went through intake once.
-            #expect(stream.count == 2 * events.count)
+            let dead = try await services.engine.store.sql().raw("SELECT kind, status, last_error FROM jobs").all().map { "\(try $0.decode(column: "kind", as: String.self)) \(try $0.decode(column: "status", as: String.self)) \(try $0.decode(column: "last_error", as: String?.self) ?? "")" }
+            #expect(stream.count == 2 * events.count, "\(dead)")
         }
     }
 

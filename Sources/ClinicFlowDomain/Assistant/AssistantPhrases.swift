@@ -35,6 +35,8 @@ public struct AssistantPhrases: Sendable {
         return String(format: "%d) %@ %02d/%02d %02d:%02d", index + 1, day, parts.day ?? 0, parts.month ?? 0, parts.hour ?? 0, parts.minute ?? 0)
     }
 
+    func weekdayName(_ index: Int) -> String { weekdays[index] }
+
     func when(_ slot: Slot, timeZone: TimeZone) -> String {
         String(slotLine(0, slot, timeZone: timeZone).dropFirst(3))
     }

@@ -144,7 +144,14 @@ public struct WhatsAppTemplate: Sendable, Equatable, Codable {
 
     /// The parameters for one person.
     public func filled(name: String?, clinic: String) -> [String] {
-        parameters.map { $0.replacingOccurrences(of: "{name}", with: name ?? "").replacingOccurrences(of: "{clinic}", with: clinic) }
+        filled(["name": name ?? "", "clinic": clinic])
+    }
+
+    /// `{key}` placeholders replaced by their values (`{time}`, `{practitioner}` for reminders).
+    public func filled(_ values: [String: String]) -> [String] {
+        parameters.map { parameter in
+            values.reduce(parameter) { text, pair in text.replacingOccurrences(of: "{\(pair.key)}", with: pair.value) }
+        }
     }
 }
 

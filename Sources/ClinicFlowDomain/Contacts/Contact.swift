@@ -62,6 +62,8 @@ public struct Lead: Sendable, Equatable, Identifiable, Codable {
     /// The language the person writes in (pt, en, es, ro), when known.
     public var language: String?
     public var scoredAt: Date?
+    /// Deposits paid (Stripe), in the minor unit of `currency`.
+    public var depositMinor: Int64?
 
     public init(
         id: UUID = UUID(), clinicID: UUID, contactID: UUID, stage: String, status: LeadStatus = .open, ownerID: UUID? = nil,
@@ -156,6 +158,9 @@ public struct Message: Sendable, Equatable, Identifiable, Codable {
     public var templateName: String?
     /// Outbound only: why it failed or was not sent.
     public var error: String?
+    /// The approved template this message becomes outside WhatsApp's window (a reminder's own),
+    /// instead of the clinic's general one.
+    public var template: PreparedTemplate?
 
     public init(
         id: UUID = UUID(), clinicID: UUID, conversationID: UUID, contactID: UUID, channelID: UUID, direction: Direction,
@@ -177,5 +182,16 @@ public struct Message: Sendable, Equatable, Identifiable, Codable {
         self.status = status
         self.author = author
         self.sentAt = sentAt
+    }
+}
+
+/// A template with its parameters already filled for one person.
+public struct PreparedTemplate: Sendable, Equatable, Codable {
+    public var template: WhatsAppTemplate
+    public var parameters: [String]
+
+    public init(template: WhatsAppTemplate, parameters: [String]) {
+        self.template = template
+        self.parameters = parameters
     }
 }

@@ -101,3 +101,12 @@ private extension String {
 }
 
 import Foundation
+
+extension PhoneNumber {
+    /// Calling code (`+55`), country (`BR`) and national number, for CRMs that store them apart (Twenty).
+    public var parts: (callingCode: String, region: String?, national: String) {
+        let digits = String(e164.dropFirst())
+        guard let region = PhoneRegion.forInternational(digits) else { return ("", nil, e164) }
+        return ("+" + region.callingCode, region.regions.first, String(digits.dropFirst(region.callingCode.count)))
+    }
+}

@@ -84,12 +84,16 @@ public struct PaymentEvent: Sendable, Equatable, Codable {
     public var phone: String?
     public var name: String?
     public var metadata: [String: String]
+    /// The payment behind the object (a checkout session's payment intent): one deposit however many
+    /// events report it.
+    public var paymentID: String?
 
     public init(
         providerType: String, objectID: String, state: State, amountMinor: Int? = nil, currency: String? = nil,
         customerID: String? = nil, email: String? = nil, phone: String? = nil, name: String? = nil,
-        metadata: [String: String] = [:]
+        metadata: [String: String] = [:], paymentID: String? = nil
     ) {
+        self.paymentID = paymentID
         self.providerType = providerType
         self.objectID = objectID
         self.state = state

@@ -22,7 +22,8 @@ public struct OutboundPolicy: Sendable {
         self.timeZone = timeZone
     }
 
-    public func decide(purpose: MessagePurpose, optedOut: Bool, lastInbound: Date?, language: String?, now: Date) -> OutboundDecision {
+    /// `preferred`: the message's own template (a reminder's), tried before the clinic's general one.
+    public func decide(purpose: MessagePurpose, optedOut: Bool, lastInbound: Date?, language: String?, now: Date, preferred: WhatsAppTemplate? = nil) -> OutboundDecision {
         if optedOut && purpose != .transactional { return .refuse("the contact opted out of messages") }
         // Someone who just wrote gets an answer at any hour, a reminder goes when it is due; nobody gets
         // an unprompted follow-up at night.
@@ -30,7 +31,7 @@ public struct OutboundPolicy: Sendable {
             return .holdUntil(quiet.nextAllowed(after: now, timeZone: timeZone))
         }
         guard MessagingWindow.applies(to: provider), !MessagingWindow.isOpen(lastInbound: lastInbound, now: now) else { return .freeForm }
-        if let template = settings.template(language: language) { return .template(template) }
+        if let template = preferred ?? settings.template(language: language) { return .template(template) }
         return .refuse("outside WhatsApp's 24-hour window and the clinic has no approved template")
     }
 }

@@ -9,14 +9,31 @@ public struct Practitioner: Sendable, Equatable, Identifiable, Codable {
     public var availability: WorkingHours
     /// Procedure keys they do; empty is everything.
     public var procedures: [String]
+    /// Their calendar address: Cal.com bookings are matched to them by the organizer's email.
+    public var email: String?
+    /// Holidays and changed shifts, by date.
+    public var exceptions: [AvailabilityException]
 
-    public init(id: UUID = UUID(), clinicID: UUID, name: String, active: Bool = true, availability: WorkingHours, procedures: [String] = []) {
+    public init(
+        id: UUID = UUID(), clinicID: UUID, name: String, active: Bool = true, availability: WorkingHours, procedures: [String] = [],
+        email: String? = nil, exceptions: [AvailabilityException] = []
+    ) {
         self.id = id
         self.clinicID = clinicID
         self.name = name
         self.active = active
         self.availability = availability
         self.procedures = procedures
+        self.email = email
+        self.exceptions = exceptions
+    }
+
+    /// The hours they work on `day` (local midnight): the exception for that date, else the weekly hours.
+    func intervals(on day: Date, calendar: Calendar) -> [ClosedRange<Int>] {
+        let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
+        let date = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        if let exception = exceptions.first(where: { $0.date == date }) { return (try? exception.intervals()) ?? [] }
+        return availability.intervals[WorkingHours.weekdays[(parts.weekday ?? 1) - 1], default: []]
     }
 }
 
@@ -74,7 +91,7 @@ public struct SlotFinder: Sendable {
             if !weekdays.isEmpty, !weekdays.contains(weekday) { continue }
             var daySlots: [Slot] = []
             for practitioner in candidates {
-                for interval in practitioner.availability.intervals[weekday, default: []] {
+                for interval in practitioner.intervals(on: day, calendar: calendar) {
                     var minute = interval.lowerBound
                     while minute + step - 1 <= interval.upperBound {
                         defer { minute += step }

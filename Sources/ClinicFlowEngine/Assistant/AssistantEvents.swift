@@ -17,14 +17,6 @@ public enum AssistantEvents {
         public var summary: String
     }
 
-    public struct AppointmentBooked: Codable, Sendable, Equatable {
-        public var appointmentID: UUID
-        public var leadID: UUID?
-        public var practitionerID: UUID
-        public var startsAt: Date
-        public var source: String
-    }
-
     public struct TakeoverChanged: Codable, Sendable, Equatable {
         public var conversationID: UUID
         public var humanTakeover: Bool

@@ -129,10 +129,8 @@ public struct AssistantReplyJob: Sendable {
             guard try await components.conversations.assistantState(conversationID: conversation.id, on: database) == previous else { throw StateMoved() }
             var turn = turn
             if let slot = turn.booking {
-                if let appointment = try await components.scheduling.book(slot, clinicID: inbound.clinicID, contactID: inbound.contactID, leadID: lead?.id, source: "assistant", on: database) {
-                    try await append("appointment.booked", AssistantEvents.AppointmentBooked(
-                        appointmentID: appointment.id, leadID: lead?.id, practitionerID: slot.practitionerID, startsAt: slot.startsAt, source: "assistant"
-                    ), key: "appointment.booked:\(key)", inbound, correlationID, database)
+                let booking = SchedulingRepository.Booking(slot: slot, clinicID: inbound.clinicID, contactID: inbound.contactID, leadID: lead?.id, source: "assistant", procedure: lead?.procedure)
+                if case .success = try await AppointmentBook(components: components).book(booking, correlationID: correlationID, on: database) {
                     if let lead { try await advance(lead, to: "MEETING_SCHEDULED", correlationID: correlationID, key: key, on: database) }
                 } else {
                     // Taken between the offer and the answer: a person sorts it out.

@@ -83,13 +83,14 @@ struct Intake {
             return
         }
         guard let person = InboundPerson(event, defaultRegion: clinic.defaultRegion) else { return }
-        let contactID = try await resolve(person)
+        let (contactID, created) = try await resolve(person)
         switch event.body {
         case .message(let message):
             let lead = try await openLead(contactID: contactID, utm: referralUTM(message.referral), procedure: nil)
             try await recordMessage(message, contactID: contactID)
             try await noteFirstInbound(lead)
             try await scoreLater(lead)
+            if created { try await syncContact(contactID, origin: nil) }
         case .formLead(let form):
             let lead = try await openLead(contactID: contactID, utm: form.utm, procedure: form.procedure)
             try await noteFirstInbound(lead)
@@ -100,29 +101,35 @@ struct Intake {
                 try await recordMessage(InboundMessage(providerMessageID: "form:\(event.providerEventID)", senderName: form.name, text: words, sentAt: occurredAt), contactID: contactID)
             }
             try await scoreLater(lead)
+            try await syncContact(contactID, origin: nil)
         case .booking(let booking):
             let lead = try await openLead(contactID: contactID, utm: .init(), procedure: nil)
             try await append("booking.\(booking.action.rawValue)", stream: Contact.stream(contactID), CRMEvents.Booking(leadID: lead.id, booking: booking))
             if booking.action == .created || booking.action == .rescheduled {
                 try await advance(lead, to: "MEETING_SCHEDULED", reason: "booking \(booking.bookingUID)")
             }
+            try await applyBooking(booking, contactID: contactID, lead: lead)
+            try await syncContact(contactID, origin: nil)
         case .payment(let payment):
-            let lead = try await components.leads.openLead(contactID: contactID, on: database)
-            try await append("payment.\(payment.state.rawValue)", stream: Contact.stream(contactID), CRMEvents.Payment(leadID: lead?.id, payment: payment))
+            try await applyPayment(payment, contactID: contactID)
         case .call(let call):
             let lead = try await openLead(contactID: contactID, utm: .init(), procedure: nil)
             if call.direction?.contains("outbound") != true { try await noteFirstInbound(lead) }
             try await append("call.\(call.phase.rawValue)", stream: Contact.stream(contactID), CRMEvents.Call(leadID: lead.id, call: call))
+            try await applyCall(call, contactID: contactID)
             try await scoreLater(lead)
-        case .contactUpsert, .messageStatus:
-            break  // A CRM's contact change updates the person, not the pipeline.
+        case .contactUpsert(let upsert):
+            // A CRM's contact change updates the person, not the pipeline.
+            try await applyContactUpsert(upsert, contactID: contactID)
+        case .messageStatus:
+            break
         }
     }
 
     // MARK: Steps
 
-    /// The contact this person is: an existing one their identities point to, or a new one.
-    private func resolve(_ person: InboundPerson) async throws -> UUID {
+    /// The contact this person is: an existing one their identities point to, or a new one (`true`).
+    private func resolve(_ person: InboundPerson) async throws -> (UUID, Bool) {
         let matches = try await components.contacts.matches(person.identities, clinicID: clinic.id, on: database)
         switch IdentityResolution.decide(identities: person.identities, matches: matches) {
         case .create:
@@ -133,7 +140,7 @@ struct Intake {
             try await append("contact.created", stream: Contact.stream(contact.id), CRMEvents.ContactCreated(
                 contactID: contact.id, source: event.provider.rawValue, identities: person.identities.map(\.description)
             ))
-            return contact.id
+            return (contact.id, true)
         case .existing(let contactID, let link):
             try await components.contacts.link(link, to: contactID, clinicID: clinic.id, on: database)
             try await components.contacts.enrich(contactID, name: person.name, phone: person.phone?.e164, email: person.email, on: database)
@@ -142,12 +149,12 @@ struct Intake {
                     contactID: contactID, identities: link.map(\.description)
                 ))
             }
-            return contactID
+            return (contactID, false)
         }
     }
 
     /// The contact's open lead, opened now in the pipeline's first stage when there is none.
-    private func openLead(contactID: UUID, utm: UTM, procedure: String?) async throws -> Lead {
+    func openLead(contactID: UUID, utm: UTM, procedure: String?) async throws -> Lead {
         if let lead = try await components.leads.openLead(contactID: contactID, on: database) { return lead }
         let pipeline = try await components.pipelines.pipeline(clinicID: clinic.id, on: database)
         let lead = try await components.leads.create(Lead(
@@ -176,14 +183,14 @@ struct Intake {
     }
 
     /// Moves the lead forward to `stageKey` (never backwards, never out of a closed lead).
-    private func advance(_ lead: Lead, to stageKey: String, reason: String) async throws {
+    func advance(_ lead: Lead, to stageKey: String, reason: String) async throws {
         guard let moved = try await components.advance(lead, to: stageKey, at: occurredAt, on: database) else { return }
         try await append("lead.stage_changed", stream: Contact.stream(lead.contactID), CRMEvents.LeadStageChanged(
             leadID: lead.id, from: lead.stage, to: stageKey, status: moved.status, by: nil, reason: reason
         ))
     }
 
-    private func recordMessage(_ inbound: InboundMessage, contactID: UUID) async throws {
+    func recordMessage(_ inbound: InboundMessage, contactID: UUID) async throws {
         let conversation = try await components.conversations.conversation(
             clinicID: clinic.id, contactID: contactID, channelID: channel.id, externalID: inbound.conversationID, on: database
         )
@@ -242,7 +249,7 @@ struct Intake {
     }
 
     /// Appends an event whose key derives from the inbound event, so reprocessing cannot double it.
-    private func append<Payload: Encodable>(_ type: String, stream: String, _ payload: Payload) async throws {
+    func append<Payload: Encodable>(_ type: String, stream: String, _ payload: Payload) async throws {
         try await components.events.append(
             try EventDraft(
                 clinicID: clinic.id, stream: stream, type: type, encoding: payload, occurredAt: occurredAt,

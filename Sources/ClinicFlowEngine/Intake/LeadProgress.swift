@@ -15,6 +15,9 @@ extension EngineComponents {
         var moved = lead
         moved.stage = stageKey
         moved.stageEnteredAt = date
+        // Entering a won or lost stage closes the lead, as a move in the console does.
+        moved.status = LeadStatus(pipeline.stages[target].outcome)
+        if moved.status != .open { moved.closedAt = date }
         try await leads.save(moved, on: database)
         return moved
     }

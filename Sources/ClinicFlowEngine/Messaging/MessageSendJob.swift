@@ -35,11 +35,7 @@ public struct MessageSendJob: Sendable {
         guard try await components.conversations.claimForSending(messageID) else {
             if message.status == "sending" {
                 try await finish(message, status: "unconfirmed", error: "an earlier attempt was interrupted while sending; check the chat before resending", context: context)
-                try await components.scoring.createTask(
-                    .init(clinicID: message.clinicID, leadID: nil, assigneeID: nil, kind: "check_message", priority: "normal",
-                          title: "Check whether a message reached the patient (the send was interrupted)", dueAt: context.queue.now),
-                    key: "unconfirmed:\(messageID)"
-                )
+                try await askToCheck(message, lead: nil, title: "Check whether a message reached the patient (the send was interrupted)", context: context)
             }
             return
         }
@@ -82,9 +78,12 @@ public struct MessageSendJob: Sendable {
         let policy = OutboundPolicy(provider: channel.provider, settings: settings, timeZone: TimeZone(identifier: clinic.timeZone) ?? .gmt)
         let optedOut = try await components.consent.isOptedOut(contactID: contact.id)
         let purpose = message.purpose ?? .reply
+        if purpose == .proactive, try await components.consent.latestKind(contactID: contact.id) == .expired {
+            return try await finish(message, status: "cancelled", error: "the contact's consent expired; ask again before sending follow-ups", context: context)
+        }
         var content: OutboundMessage.Content = .text(message.body ?? "")
         var templateName: String?
-        switch policy.decide(purpose: purpose, optedOut: optedOut, lastInbound: conversation.lastInboundAt, language: language, now: context.queue.now) {
+        switch policy.decide(purpose: purpose, optedOut: optedOut, lastInbound: conversation.lastInboundAt, language: language, now: context.queue.now, preferred: message.template?.template) {
         case .refuse(let reason):
             return try await finish(message, status: optedOut ? "cancelled" : "failed", error: reason, context: context)
         case .holdUntil(let date):
@@ -96,7 +95,9 @@ public struct MessageSendJob: Sendable {
             ))
             return
         case .template(let template):
-            content = .template(template, parameters: template.filled(name: contact.name, clinic: clinic.name))
+            // A reminder has its own approved template, with its parameters filled when it was queued.
+            let parameters = message.template?.template == template ? message.template!.parameters : template.filled(name: contact.name, clinic: clinic.name)
+            content = .template(template, parameters: parameters)
             templateName = template.name
         case .freeForm:
             break
@@ -108,12 +109,12 @@ public struct MessageSendJob: Sendable {
         attempt.providerCalled = true
         var outcome = await sender.send(OutboundMessage(to: phone, content: content, conversationID: conversation.externalID), with: configuration)
         // Meta's clock for the window can differ from ours: on 131047 send the template instead, once.
-        if case .rejected(WhatsAppCloudSender.reEngagementError?, _, _) = outcome, templateName == nil, let template = settings.template(language: language) {
+        if case .rejected(WhatsAppCloudSender.reEngagementError?, _, _) = outcome, templateName == nil,
+            let (template, parameters) = message.template.map({ ($0.template, $0.parameters) })
+                ?? settings.template(language: language).map({ ($0, $0.filled(name: contact.name, clinic: clinic.name)) })
+        {
             templateName = template.name
-            outcome = await sender.send(
-                OutboundMessage(to: phone, content: .template(template, parameters: template.filled(name: contact.name, clinic: clinic.name)), conversationID: conversation.externalID),
-                with: configuration
-            )
+            outcome = await sender.send(OutboundMessage(to: phone, content: .template(template, parameters: parameters), conversationID: conversation.externalID), with: configuration)
         }
         switch outcome {
         case .sent(let providerMessageID):
@@ -133,12 +134,16 @@ public struct MessageSendJob: Sendable {
             try await finish(message, status: "failed", error: detail, context: context)
         case .unknown(let reason):
             try await finish(message, status: "unconfirmed", error: "\(reason); not resent, check the chat", context: context)
-            try await components.scoring.createTask(
-                .init(clinicID: message.clinicID, leadID: lead?.id, assigneeID: lead?.ownerID, kind: "check_message", priority: "normal",
-                      title: "Check whether a message reached \(contact.name ?? "the patient") (the provider did not answer)", dueAt: context.queue.now),
-                key: "unconfirmed:\(message.id)"
-            )
+            try await askToCheck(message, lead: lead, title: "Check whether a message reached \(contact.name ?? "the patient") (the provider did not answer)", context: context)
         }
+    }
+
+    /// A message whose fate is unknown is never resent; a person checks the chat instead.
+    private func askToCheck(_ message: Message, lead: Lead?, title: String, context: JobContext) async throws {
+        try await components.scoring.createTask(
+            .init(clinicID: message.clinicID, leadID: lead?.id, assigneeID: lead?.ownerID, kind: "check_message", priority: "normal", title: title, dueAt: context.queue.now),
+            key: "unconfirmed:\(message.id)"
+        )
     }
 
     private func finish(_ message: Message, status: String, error: String, context: JobContext) async throws {

@@ -15,15 +15,21 @@ public struct Outbox: Sendable {
         public var author: String
         /// Stable for one intended message: `assistant:<inbound message id>`, `api:<request id>`.
         public var key: String
+        /// Sent instead of the clinic's general template when the message falls outside WhatsApp's window.
+        public var template: PreparedTemplate?
         public var runAt: Date?
         public var correlationID: String?
 
-        public init(conversation: Conversation, text: String, purpose: MessagePurpose, author: String, key: String, runAt: Date? = nil, correlationID: String? = nil) {
+        public init(
+            conversation: Conversation, text: String, purpose: MessagePurpose, author: String, key: String, template: PreparedTemplate? = nil,
+            runAt: Date? = nil, correlationID: String? = nil
+        ) {
             self.conversation = conversation
             self.text = text
             self.purpose = purpose
             self.author = author
             self.key = key
+            self.template = template
             self.runAt = runAt
             self.correlationID = correlationID
         }
@@ -37,11 +43,12 @@ public struct Outbox: Sendable {
     @discardableResult
     public func enqueue(_ draft: Draft, on database: any Database) async throws -> Message? {
         let conversation = draft.conversation
-        let message = Message(
+        var message = Message(
             id: .timeOrdered(), clinicID: conversation.clinicID, conversationID: conversation.id, contactID: conversation.contactID,
             channelID: conversation.channelID, direction: .outbound, providerMessageID: nil, body: draft.text, status: "queued", author: draft.author,
             sentAt: draft.runAt ?? components.queue.now, purpose: draft.purpose
         )
+        message.template = draft.template
         guard try await components.conversations.insert(message, idempotencyKey: "outbox:\(draft.key)", on: database) else { return nil }
         try await components.queue.enqueue(
             try JobRequest(

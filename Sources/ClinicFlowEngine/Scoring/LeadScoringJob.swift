@@ -97,6 +97,12 @@ public struct LeadScoringJob: Sendable {
                     clinicID: clinicID, userID: lead.ownerID, leadID: lead.id, kind: "hot_lead",
                     title: "HOT lead: \(contact.name ?? "new patient")\(assessment.score.procedure.map { " (\($0))" } ?? "")", key: "hot:\(lead.id)", on: transaction
                 )
+                if case .success = try await CRMSync(components: components).connection(.hubspot, clinicID: clinicID, on: transaction) {
+                    try await components.queue.enqueue(
+                        try CRMActivityJob.request(.init(activity: .hubspotHotLead, contactID: lead.contactID, leadID: lead.id), clinicID: clinicID, key: "\(lead.id)", correlationID: context.job.correlationID),
+                        on: transaction
+                    )
+                }
             }
             if updated.ownerID == nil {
                 try await components.queue.enqueue(

@@ -45,7 +45,9 @@ public struct DailySchedule: Sendable {
     }
 
     public static func standard(queue: JobQueue) -> DailySchedule {
-        DailySchedule(entries: [Entry(kind: ScoreRefreshJob.kind, hour: 3)], queue: queue)
+        DailySchedule(entries: [
+            Entry(kind: DailyHousekeeping.consentKind, hour: 2), Entry(kind: ScoreRefreshJob.kind, hour: 3), Entry(kind: DailyHousekeeping.retentionKind, hour: 4),
+        ], queue: queue)
     }
 
     /// Enqueues today's runs that are due. Cheap to call often.

@@ -17,14 +17,21 @@ public struct JSONHTTP: Sendable {
     public init(client: HTTPClient = .shared) { self.client = client }
 
     public func post(_ url: String, headers: [(String, String)], json: [String: Any], timeout: TimeInterval) async -> Result {
+        await request(.POST, url, headers: headers, json: json, timeout: timeout)
+    }
+
+    /// Any method; `json` nil sends no body (GET).
+    public func request(_ method: HTTPMethod, _ url: String, headers: [(String, String)], json: [String: Any]?, timeout: TimeInterval) async -> Result {
         var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
+        request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        guard let body = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return .notSent("the request could not be encoded")
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            guard let body = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+                return .notSent("the request could not be encoded")
+            }
+            request.body = .bytes(ByteBuffer(bytes: Array(body)))
         }
-        request.body = .bytes(ByteBuffer(bytes: Array(body)))
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
             let bytes = try await response.body.collect(upTo: 1 << 20)

@@ -34,7 +34,8 @@ public struct StripeAdapter: WebhookAdapter {
             providerType: event.type, objectID: objectID, state: state, amountMinor: amount,
             currency: object["currency"]?.text?.uppercased(), customerID: object["customer"]?.text,
             email: details?["email"]?.text ?? object["receipt_email"]?.text ?? object["customer_email"]?.text,
-            phone: details?["phone"]?.text, name: details?["name"]?.text, metadata: object["metadata"]?.stringMap ?? [:]
+            phone: details?["phone"]?.text, name: details?["name"]?.text, metadata: object["metadata"]?.stringMap ?? [:],
+            paymentID: event.type.hasPrefix("payment_intent.") ? objectID : object["payment_intent"]?.text
         )
         let occurredAt = event.created.map { Date(timeIntervalSince1970: TimeInterval($0)) }
         return [InboundEvent(provider: provider, providerEventID: event.id, occurredAt: occurredAt, body: .payment(payment))]

@@ -6,7 +6,8 @@ import SQLKit
 /// The consent ledger: every opt-in and opt-out with its evidence, never edited. The contact's
 /// `opted_out_at` mirrors the latest entry so every send can check it in one read.
 public struct ConsentRepository: Sendable {
-    public enum Kind: String, Sendable, Codable { case optIn = "opt_in", optOut = "opt_out" }
+    /// `expired`: an opt-in past the clinic's consent period; proactive messages stop until a new opt-in.
+    public enum Kind: String, Sendable, Codable { case optIn = "opt_in", optOut = "opt_out", expired }
 
     public struct Entry: Sendable, Equatable, Codable {
         public var id: UUID
@@ -49,6 +50,23 @@ public struct ConsentRepository: Sendable {
     public func isOptedOut(contactID: UUID, on database: (any Database)? = nil) async throws -> Bool {
         try await (database ?? store.db).sql.select().column("opted_out_at").from("contacts").where("id", .equal, contactID)
             .first(decodingColumn: "opted_out_at", as: Date?.self).flatMap { $0 } != nil
+    }
+
+    /// The latest entry's kind, nil when the ledger is empty.
+    public func latestKind(contactID: UUID, on database: (any Database)? = nil) async throws -> Kind? {
+        try await (database ?? store.db).sql.select().column("kind").from("consent_events").where("contact_id", .equal, contactID)
+            .orderBy("created_at", .descending).orderBy("id", .descending).limit(1)
+            .first(decodingColumn: "kind", as: String.self).flatMap(Kind.init(rawValue:))
+    }
+
+    /// Contacts of the clinic whose latest entry is an opt-in recorded before `date`.
+    public func optInsRecorded(before date: Date, clinicID: UUID, limit: Int = 500, on database: (any Database)? = nil) async throws -> [UUID] {
+        try await (database ?? store.db).sql.raw("""
+            SELECT e.contact_id FROM consent_events e
+            WHERE e.clinic_id = \(bind: clinicID) AND e.kind = 'opt_in' AND e.created_at < \(bind: date)
+              AND NOT EXISTS (SELECT 1 FROM consent_events l WHERE l.contact_id = e.contact_id AND l.created_at > e.created_at)
+            ORDER BY e.created_at LIMIT \(unsafeRaw: String(limit))
+            """).all().map { try $0.decode(column: "contact_id", as: UUID.self) }
     }
 
     public func ledger(contactID: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> [Entry] {

@@ -40,14 +40,15 @@ public struct ConversationRepository: Sendable {
         let inserted = try await sql.insert(into: "messages")
             .columns(
                 "id", "clinic_id", "conversation_id", "contact_id", "channel_id", "direction", "provider_message_id", "body",
-                "media_kind", "status", "author", "sent_at", "created_at", "updated_at", "purpose", "idempotency_key", "template_name", "error"
+                "media_kind", "status", "author", "sent_at", "created_at", "updated_at", "purpose", "idempotency_key", "template_name", "error", "template"
             )
             .values(
                 SQLBind(message.id), SQLBind(message.clinicID), SQLBind(message.conversationID), SQLBind(message.contactID),
                 SQLBind(message.channelID), SQLBind(message.direction.rawValue), bindOrNull(message.providerMessageID),
                 bindOrNull(message.body), bindOrNull(message.mediaKind?.rawValue), SQLBind(message.status), SQLBind(message.author),
                 SQLBind(message.sentAt), SQLBind(now), SQLBind(now), bindOrNull(message.purpose?.rawValue), bindOrNull(idempotencyKey),
-                bindOrNull(message.templateName), bindOrNull(message.error)
+                bindOrNull(message.templateName), bindOrNull(message.error),
+                bindOrNull(try message.template.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) })
             )
             .ignoringConflicts(with: message.direction == .inbound ? ["channel_id", "provider_message_id"] : ["idempotency_key"])
             .returning("id")
@@ -112,11 +113,11 @@ public struct ConversationRepository: Sendable {
 
     static let messageColumns: [any SQLExpression] = [
         "id", "clinic_id", "conversation_id", "contact_id", "channel_id", "direction", "provider_message_id", "body", "media_kind", "status", "author",
-        "sent_at", "purpose", "template_name", "error",
+        "sent_at", "purpose", "template_name", "error", "template",
     ].map { SQLIdentifier($0) }
 
     static func message(row: any SQLRow) throws -> Message {
-                Message(
+        var message = Message(
                     id: try row.decode(column: "id", as: UUID.self), clinicID: try row.decode(column: "clinic_id", as: UUID.self),
                     conversationID: try row.decode(column: "conversation_id", as: UUID.self),
                     contactID: try row.decode(column: "contact_id", as: UUID.self), channelID: try row.decode(column: "channel_id", as: UUID.self),
@@ -130,6 +131,8 @@ public struct ConversationRepository: Sendable {
                     templateName: try row.decode(column: "template_name", as: String?.self),
                     error: try row.decode(column: "error", as: String?.self)
                 )
+        message.template = try row.decode(column: "template", as: String?.self).flatMap { try? JSONDecoder().decode(PreparedTemplate.self, from: Data($0.utf8)) }
+        return message
     }
 
     /// The contact's latest inbound texts, newest first, across channels.

@@ -17,7 +17,7 @@ public struct LeadRepository: Sendable {
         "id", "clinic_id", "contact_id", "stage", "status", "owner_id", "department", "source", "channel_id", "utm_source",
         "utm_medium", "utm_campaign", "utm_term", "utm_content", "procedure", "value_minor", "currency", "first_inbound_at",
         "first_response_at", "stage_entered_at", "closed_at", "created_at", "updated_at", "score", "temperature", "urgent",
-        "language", "scored_at",
+        "language", "scored_at", "deposit_minor",
     ]
 
     /// Inserts a lead. Fails with a unique violation when the contact already has an open lead, which
@@ -36,7 +36,7 @@ public struct LeadRepository: Sendable {
                 bindOrNull(lead.utm.content), bindOrNull(lead.procedure), bindOrNull(lead.valueMinor), bindOrNull(lead.currency),
                 bindOrNull(lead.firstInboundAt), bindOrNull(lead.firstResponseAt), SQLBind(lead.stageEnteredAt),
                 bindOrNull(lead.closedAt), SQLBind(now), SQLBind(now), bindOrNull(lead.score), bindOrNull(lead.temperature?.rawValue),
-                SQLBind(lead.urgent), bindOrNull(lead.language), bindOrNull(lead.scoredAt)
+                SQLBind(lead.urgent), bindOrNull(lead.language), bindOrNull(lead.scoredAt), bindOrNull(lead.depositMinor)
             )
             .run()
         return lead
@@ -122,6 +122,7 @@ public struct LeadRepository: Sendable {
             .set("urgent", to: lead.urgent)
             .set("language", to: bindOrNull(lead.language))
             .set("scored_at", to: bindOrNull(lead.scoredAt))
+            .set("deposit_minor", to: bindOrNull(lead.depositMinor))
             .set("updated_at", to: clock())
             .where("id", .equal, lead.id)
             .where("clinic_id", .equal, lead.clinicID)
@@ -187,6 +188,7 @@ public struct LeadRepository: Sendable {
         lead.urgent = try row.decode(column: "urgent", as: Bool?.self) ?? false
         lead.language = try row.decode(column: "language", as: String?.self)
         lead.scoredAt = try row.decode(column: "scored_at", as: Date?.self)
+        lead.depositMinor = try row.decode(column: "deposit_minor", as: Int64?.self)
         return lead
     }
 }

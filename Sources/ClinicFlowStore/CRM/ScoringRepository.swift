@@ -200,6 +200,20 @@ public struct ScoringRepository: Sendable {
             .set("updated_at", to: clock()).where("clinic_id", .equal, clinicID).run()
     }
 
+    public func schedulingSettings(clinicID: UUID, on database: (any Database)? = nil) async throws -> SchedulingSettings {
+        guard let json = try await (database ?? store.db).sql.select().column("scheduling").from("clinic_settings").where("clinic_id", .equal, clinicID)
+            .first(decodingColumn: "scheduling", as: String?.self) ?? nil
+        else { return SchedulingSettings() }
+        return try JSONDecoder().decode(SchedulingSettings.self, from: Data(json.utf8))
+    }
+
+    public func saveSchedulingSettings(_ settings: SchedulingSettings, clinicID: UUID, on database: (any Database)? = nil) async throws {
+        let sql = (database ?? store.db).sql
+        try await ensureRow(clinicID, on: sql)
+        try await sql.update("clinic_settings").set("scheduling", to: String(decoding: try JSONEncoder().encode(settings), as: UTF8.self))
+            .set("updated_at", to: clock()).where("clinic_id", .equal, clinicID).run()
+    }
+
     private func ensureRow(_ clinicID: UUID, on sql: any SQLDatabase) async throws {
         try await sql.insert(into: "clinic_settings").columns("clinic_id", "updated_at").values(SQLBind(clinicID), SQLBind(clock()))
             .ignoringConflicts(with: "clinic_id").run()

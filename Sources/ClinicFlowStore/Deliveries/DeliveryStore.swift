@@ -208,6 +208,28 @@ public struct DeliveryStore: Sendable {
             .run()
     }
 
+    /// Data retention: empties the raw bodies of the clinic's processed deliveries received before
+    /// `date`. The row stays, so its dedupe key still turns away a late retry.
+    @discardableResult
+    public func purgeBodies(clinicID: UUID, receivedBefore date: Date, on database: (any Database)? = nil) async throws -> Int {
+        let sql = (database ?? store.db).sql
+        let filter = { (builder: SQLSelectBuilder) in
+            builder.where("clinic_id", .equal, clinicID).where("received_at", .lessThan, date)
+                .where("status", .equal, DeliveryStatus.processed.rawValue).where(SQLFunction("COALESCE", args: SQLColumn("event_type"), SQLLiteral.string("")), .notEqual, SQLBind(Self.purged))
+        }
+        let count = try await filter(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("deliveries"))
+            .first(decodingColumn: "n", as: Int.self) ?? 0
+        try await sql.update("deliveries").set("body", to: SQLBind(Data())).set("event_type", to: Self.purged)
+            .where("clinic_id", .equal, clinicID).where("received_at", .lessThan, date)
+            .where("status", .equal, DeliveryStatus.processed.rawValue)
+            .where(SQLFunction("COALESCE", args: SQLColumn("event_type"), SQLLiteral.string("")), .notEqual, SQLBind(Self.purged))
+            .run()
+        return count
+    }
+
+    /// The event type a delivery shows once its body is purged.
+    public static let purged = "purged"
+
     private static func key(_ delivery: NewDelivery) -> String {
         "\(delivery.channelID.uuidString)|\(delivery.dedupeKey)"
     }

@@ -14,5 +14,6 @@ public enum StoreMigrations {
         M009CreateConversations(),
         M010CreateScoringAndAssignment(),
         M011CreateAssistantAndOutbox(),
+        M012CreateSchedulingAndSync(),
     ]
 }

@@ -54,7 +54,7 @@ struct ContactView {
     }
 
     private func appointment(_ appointment: SchedulingRepository.Appointment) -> HTML {
-        "<li>\(format(appointment.startsAt)) with \(practitioners[appointment.practitionerID] ?? "a practitioner") · \(appointment.status) · \(appointment.source)</li>"
+        "<li>\(format(appointment.startsAt)) with \(practitioners[appointment.practitionerID] ?? "a practitioner") · \(appointment.status.rawValue) · \(appointment.source)</li>"
     }
 
     private func consentLine(_ entry: ConsentRepository.Entry) -> HTML {

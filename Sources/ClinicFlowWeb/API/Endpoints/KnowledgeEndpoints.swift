@@ -109,13 +109,8 @@ enum KnowledgeEndpoints {
             summary: "Add a practitioner with weekly hours (clinic time zone): the assistant offers their free slots.", tag: "scheduling",
             access: .clinic(.clinicAdmin), requestBody: PractitionerRequest.self, successStatus: .created, response: PractitionerDTO.self
         ) { context in
-            let body = try context.decode(PractitionerRequest.self)
-            let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !name.isEmpty, name.count <= 200 else { throw Abort(.unprocessableEntity, reason: "name must be 1 to 200 characters") }
-            let hours: WorkingHours
-            do { hours = try WorkingHours(body.availability) } catch { throw Abort(.unprocessableEntity, reason: "availability: \(String(describing: error))") }
             let practitioner = try await context.services.engine.scheduling.create(
-                Practitioner(id: .timeOrdered(), clinicID: try context.requiredClinic.id, name: name, availability: hours, procedures: body.procedures ?? [])
+                try context.decode(PractitionerRequest.self).practitioner(id: .timeOrdered(), clinicID: try context.requiredClinic.id)
             )
             return try context.json(PractitionerDTO(practitioner), status: .created)
         },

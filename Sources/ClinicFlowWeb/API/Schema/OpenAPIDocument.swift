@@ -61,7 +61,7 @@ enum OpenAPIDocument {
     static let nestedModels: [any APIModel.Type] = [
         UserDTO.self, ClinicDTO.self, TeamDTO.self, StageDTO.self, IdentityDTO.self, ContactDTO.self, UTMDTO.self, LeadDTO.self,
         ConversationDTO.self, MessageDTO.self, TimelineEntryDTO.self, ChannelDTO.self, ScoreDTO.self, TaskDTO.self, NotificationDTO.self,
-        KnowledgeArticleDTO.self, ConsentEntryDTO.self, PractitionerDTO.self, AppointmentDTO.self, DeadLetterDTO.self,
+        KnowledgeArticleDTO.self, ConsentEntryDTO.self, PractitionerDTO.self, AppointmentDTO.self, SlotDTO.self, DeadLetterDTO.self,
     ]
 
     static let errorSchema = JSONSchema.object(properties: [
