@@ -9,11 +9,25 @@ public final class LoopbackServer: Sendable {
     public struct Received: Sendable {
         public var method: String
         public var path: String
+        /// The query string, undecoded (`q=…&page=2`).
+        public var query: String?
         public var headers: [(String, String)]
         public var body: Data
 
         public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
         public var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
+
+        /// A query parameter, percent-decoded.
+        public func parameter(_ name: String) -> String? {
+            (query ?? "").split(separator: "&").lazy.compactMap { pair -> String? in
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.first == name else { return nil }
+                return (parts.count > 1 ? parts[1] : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }.first
+        }
+
+        /// The last path component (`/rest/people/<id>` → id).
+        public var lastPathComponent: String { String(path.split(separator: "/").last ?? "") }
     }
 
     public typealias Handler = @Sendable (Received) async throws -> Response
@@ -37,7 +51,7 @@ public final class LoopbackServer: Sendable {
         for (method, path, handler) in routes {
             app.on(method, path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }, body: .collect(maxSize: "10mb")) { request async throws -> Response in
                 let received = Received(
-                    method: request.method.rawValue, path: request.url.path,
+                    method: request.method.rawValue, path: request.url.path, query: request.url.query,
                     headers: request.headers.map { ($0.name, $0.value) },
                     body: request.body.data.map { Data($0.readableBytesView) } ?? Data()
                 )

@@ -64,6 +64,17 @@ public enum LanguageGuess {
         "en": ["the", "hello", "hi", "thanks", "want", "would", "like", "how", "much", "tooth", "teeth", "have", "is", "my", "i", "you", "today", "tomorrow", "can", "appointment"],
     ]
 
+    /// The language most people in a clinic's country write, for messages to someone who never wrote.
+    public static func of(region: String) -> String? {
+        switch region.uppercased() {
+        case "BR", "PT": "pt"
+        case "ES", "MX", "AR": "es"
+        case "RO": "ro"
+        case "US", "GB", "CA", "GY": "en"
+        default: nil
+        }
+    }
+
     /// Best guess, or nil when nothing stands out.
     public static func guess(_ text: String) -> String? {
         let tokens = FoldedText(text).tokens

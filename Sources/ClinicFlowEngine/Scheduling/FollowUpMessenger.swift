@@ -29,6 +29,7 @@ struct FollowUpMessenger {
         guard let contact = try await components.contacts.find(id: contactID, clinicID: clinic.id, on: database) else { return .noPhone }
         guard let conversation = try await conversation(for: contact, clinic: clinic, preferred: preferredProvider, on: database) else { return .noChannel }
         let language = try await components.leads.leads(contactID: contactID, clinicID: clinic.id, on: database).first?.language
+            ?? LanguageGuess.of(region: clinic.defaultRegion)
         let timeZone = TimeZone(identifier: clinic.timeZone) ?? .gmt
         let values = FollowUpPhrases.Values(
             name: contact.name, clinic: clinic.name, when: when.map { FollowUpPhrases.when($0, timeZone: timeZone, language: language) }, practitioner: practitioner

@@ -18,20 +18,20 @@ public struct HubSpotClient: CRMContacts {
         if let phone = person.phone { groups.append(["filters": [["propertyName": "phone", "operator": "EQ", "value": phone.e164]]]) }
         guard !groups.isEmpty else { return nil }
         var after: String?
+        var results: [[String: Any]] = []
         for _ in 0..<Self.maxPages {
             var body: [String: Any] = ["filterGroups": groups, "properties": ["email", "phone", "firstname", "lastname"], "limit": 100]
             if let after { body["after"] = after }
             let answer = try await connection.call(.POST, "/crm/v3/objects/contacts/search", json: body)
             let root = answer as? [String: Any]
-            let results = root?["results"] as? [[String: Any]] ?? []
-            // Email first: the stronger identity when two records match.
-            let match = results.first { Self.property($0, "email")?.lowercased() == person.email?.lowercased() && person.email != nil }
-                ?? results.first { person.phone != nil && Self.property($0, "phone")?.filter(\.isNumber) == person.phone?.e164.filter(\.isNumber) }
-            if let id = match?["id"] { return "\(id)" }
-            guard let next = ((root?["paging"] as? [String: Any])?["next"] as? [String: Any])?["after"] else { return nil }
+            results += root?["results"] as? [[String: Any]] ?? []
+            guard let next = ((root?["paging"] as? [String: Any])?["next"] as? [String: Any])?["after"] else { break }
             after = "\(next)"
         }
-        return nil
+        // Email first: the stronger identity when one record has the email and another the phone.
+        let match = results.first { person.email != nil && Self.property($0, "email")?.lowercased() == person.email?.lowercased() }
+            ?? results.first { person.phone != nil && Self.property($0, "phone")?.filter(\.isNumber) == person.phone?.e164.filter(\.isNumber) }
+        return match?["id"].map { "\($0)" }
     }
 
     static func property(_ record: [String: Any], _ name: String) -> String? {
