@@ -75,8 +75,8 @@ import Testing
             do {
                 _ = try JSONDecoder().decode(SchedulingSettings.self, from: Data(json.utf8))
                 Issue.record("\(json) must be refused")
-            } catch let DecodingError.dataCorrupted(context) {
-                #expect(context.debugDescription.contains(reason), "\(json): \(context.debugDescription)")
+            } catch let invalid as InvalidSettings {
+                #expect(invalid.problem.contains(reason), "\(json): \(invalid.problem)")
             }
         }
     }

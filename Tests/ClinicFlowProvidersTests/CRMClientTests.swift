@@ -41,6 +41,9 @@ import Testing
             try await client.update(id, CRMPerson(name: "Maria Souza", email: "maria@example.com", phone: maria.phone))
             #expect(records.find("people", id: id)?.fields["lastName"] == "Souza")
             #expect(server.requests.last?.method == "PATCH")
+            // A link to a person deleted in Twenty since: found again by email, not an error.
+            #expect(try await client.upsert(maria, knownID: "deleted-meanwhile") == id)
+            #expect(records.find("people", id: id)?.fields["lastName"] == "da Silva")
 
             let opportunity = try await client.createOpportunity(name: "Avaliação implante", personID: id, amountMinor: 150_000, currency: "BRL", stage: "MEETING", closeDate: Date())
             #expect(records.find("opportunities", id: opportunity)?.fields["pointOfContactId"] == id)

@@ -88,9 +88,7 @@ public struct SchedulingSettings: Sendable, Equatable, Codable {
         deliveryRetentionDays = try container.decodeIfPresent(Int.self, forKey: .deliveryRetentionDays) ?? defaults.deliveryRetentionDays
         wonOnDeposit = try container.decodeIfPresent(Bool.self, forKey: .wonOnDeposit) ?? defaults.wonOnDeposit
         missedCallTextBack = try container.decodeIfPresent(Bool.self, forKey: .missedCallTextBack) ?? defaults.missedCallTextBack
-        if let problem {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: problem))
-        }
+        if let problem { throw InvalidSettings(problem: problem) }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -105,4 +103,11 @@ public struct SchedulingSettings: Sendable, Equatable, Codable {
         try container.encode(wonOnDeposit, forKey: .wonOnDeposit)
         try container.encode(missedCallTextBack, forKey: .missedCallTextBack)
     }
+}
+
+/// Settings that decode but break a rule; the text names the field and the rule.
+public struct InvalidSettings: Error, Equatable, CustomStringConvertible {
+    public var problem: String
+    public init(problem: String) { self.problem = problem }
+    public var description: String { problem }
 }

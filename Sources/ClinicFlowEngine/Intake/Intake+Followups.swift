@@ -85,20 +85,24 @@ extension Intake {
             let lead = try await components.leads.openLead(contactID: contactID, on: database)
             return try await append("payment.\(payment.state.rawValue)", stream: Contact.stream(contactID), CRMEvents.Payment(leadID: lead?.id, payment: payment))
         }
+        let paymentID = payment.paymentID ?? payment.objectID
+        let depositKey = "deposit:\(clinic.id):\(paymentID)"
+        // Checkout and its payment intent both report one payment: it counts once, on the lead it went to.
+        if let earlier = try await components.events.event(idempotencyKey: depositKey, on: database) {
+            let leadID = try? earlier.decodePayload(as: DepositRecorded.self).leadID
+            return try await append("payment.succeeded", stream: Contact.stream(contactID), CRMEvents.Payment(leadID: leadID, payment: payment))
+        }
         // A deposit from someone new is a lead too.
         let lead = try await openLead(contactID: contactID, utm: .init(), procedure: payment.metadata["procedure"])
         try await append("payment.succeeded", stream: Contact.stream(contactID), CRMEvents.Payment(leadID: lead.id, payment: payment))
-        let paymentID = payment.paymentID ?? payment.objectID
-        let recorded = try await components.events.append(
+        try await components.events.append(
             try EventDraft(
                 clinicID: clinic.id, stream: Contact.stream(contactID), type: "lead.deposit_recorded",
                 encoding: DepositRecorded(leadID: lead.id, amountMinor: amount, currency: payment.currency, paymentID: paymentID),
-                occurredAt: occurredAt, correlationID: correlationID, causationID: eventKey, idempotencyKey: "deposit:\(clinic.id):\(paymentID)"
+                occurredAt: occurredAt, correlationID: correlationID, causationID: eventKey, idempotencyKey: depositKey
             ),
             on: database
         )
-        // Checkout and its payment intent both report one payment: it counts once.
-        guard case .appended = recorded else { return }
         var updated = lead
         updated.depositMinor = (lead.depositMinor ?? 0) + Int64(amount)
         if updated.currency == nil { updated.currency = payment.currency }

@@ -25,10 +25,13 @@ public struct CRMPerson: Sendable, Equatable {
 public struct CRMError: Error, Equatable, CustomStringConvertible {
     public var reason: String
     public var retryable: Bool
+    /// The HTTP status, when the CRM answered.
+    public var status: UInt?
 
-    public init(_ reason: String, retryable: Bool) {
+    public init(_ reason: String, retryable: Bool, status: UInt? = nil) {
         self.reason = reason
         self.retryable = retryable
+        self.status = status
     }
 
     public var description: String { reason }
@@ -85,7 +88,7 @@ public struct CRMConnection: Sendable {
                 let detail = (parsed as? [String: Any]).flatMap { ($0["message"] ?? $0["error"] ?? $0["messages"]).map { "\($0)" } }
                 throw CRMError(
                     "\(method.rawValue) \(Self.redacted(path)): HTTP \(status)" + (detail.map { ": \($0.prefix(200))" } ?? ""),
-                    retryable: status == 429 || status >= 500
+                    retryable: status == 429 || status >= 500, status: status
                 )
             }
             return parsed ?? [String: Any]()
@@ -110,19 +113,19 @@ public protocol CRMContacts: Sendable {
 
 extension CRMContacts {
     /// Updates the known record, else the one found by email or phone, else creates one; returns its id.
+    /// A known record deleted in the CRM meanwhile (404) is looked up again or recreated.
     public func upsert(_ person: CRMPerson, knownID: String?) async throws(CRMError) -> String {
-        if let id = try await knownID.asyncOr({ () async throws(CRMError) in try await find(person) }) {
+        if let knownID {
+            do {
+                try await update(knownID, person)
+                return knownID
+            } catch where error.status == 404 {}
+        }
+        if let id = try await find(person) {
             try await update(id, person)
             return id
         }
         return try await create(person)
-    }
-}
-
-extension Optional where Wrapped == String {
-    fileprivate func asyncOr(_ other: () async throws(CRMError) -> String?) async throws(CRMError) -> String? {
-        if let self { return self }
-        return try await other()
     }
 }
 

@@ -319,6 +319,8 @@ struct SchedulingSettingsDocument: APIModel {
             return try JSONDecoder().decode(SchedulingSettings.self, from: body)
         } catch let error as DecodingError {
             throw Abort(.unprocessableEntity, reason: error.clientReason)
+        } catch let invalid as InvalidSettings {
+            throw Abort(.unprocessableEntity, reason: invalid.problem)
         }
     }
 
