@@ -174,11 +174,16 @@ import VaporTesting
             #expect(html.contains("4/5 WARM") && html.contains("asks about implant"))
             #expect(html.contains("opted out: transactional messages only"))
             #expect(html.contains("Asked on the phone &lt;not&gt; to be messaged"))
-            #expect(html.contains("with Dra. Ana · booked · console"))
+            #expect(html.contains("with Dra. Ana · <strong>booked</strong> · console"))
+            // Consultants move it on with one click (PATCH through the console API) and book a free slot.
+            #expect(html.contains("data-patch=\"/console/api/v1/clinics/\(bed.clinicA1.id.lowercased)/appointments/"))
+            #expect(html.contains(#"data-body='{"status":"no_show"}'"#) && !html.contains(#"data-body='{"status":"booked"}'"#))
+            #expect(html.contains("Book a free slot") && html.contains("aria-label=\"Book "))
             #expect(html.contains("lead · stage changed"))
             #expect(html.contains("/contacts/\(contactID.lowercased)/merge"))
             let viewer = try await tester.sendRequest(.GET, path, headers: try await signIn(bed, "viewerA1").headers).body.string
             #expect(!viewer.contains("/merge"))
+            #expect(!viewer.contains("data-patch") && !viewer.contains("Book a free slot"))
             let outsider = try await tester.sendRequest(.GET, "/clinics/\(bed.clinicB1.id.lowercased)/contacts/\(contactID.lowercased)", headers: try await signIn(bed, "adminB1").headers)
             #expect(outsider.status == .notFound)
         }
@@ -251,6 +256,8 @@ import VaporTesting
             #expect(html.contains("data-api=\"/console/api/v1/clinics/\(bed.clinicA1.id.lowercased)/stages\" data-method=\"PUT\""))
             #expect(html.contains("&quot;key&quot; : &quot;MEETING_SCHEDULED&quot;"))
             #expect(html.contains("&quot;llm_enabled&quot; : false"))
+            #expect(html.contains("data-api=\"/console/api/v1/clinics/\(bed.clinicA1.id.lowercased)/settings/scheduling\" data-method=\"PUT\""))
+            #expect(html.contains("&quot;reminder_hours&quot; : ["))
             #expect(html.contains("/users/\(bed.users["consultantA1"]!.id.lowercased)/assignment"))
             #expect(try await tester.sendRequest(.GET, page, headers: try await signIn(bed, "consultantA1").headers).status == .forbidden)
         }

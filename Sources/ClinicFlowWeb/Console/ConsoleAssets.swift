@@ -156,6 +156,9 @@ enum ConsoleAssets {
                 .catch((problem) => { error.textContent = problem.message; error.hidden = false; });
             });
           });
+          document.querySelectorAll("button[data-patch]").forEach((button) => {
+            button.addEventListener("click", () => api("PATCH", button.dataset.patch, JSON.parse(button.dataset.body)).then(() => location.reload()).catch((error) => alert(error.message)));
+          });
           document.querySelectorAll("button[data-post]").forEach((button) => {
             button.addEventListener("click", () => api("POST", button.dataset.post).then(() => location.reload()).catch((error) => alert(error.message)));
           });

@@ -184,9 +184,27 @@ struct ConsoleRoutes: RouteCollection {
             appointments: try await engine.scheduling.appointments(clinicID: clinic.id, contactID: contact.id),
             practitioners: Dictionary(uniqueKeysWithValues: try await engine.scheduling.practitioners(clinicID: clinic.id).map { ($0.id, $0.name) }),
             timeline: Array(try await engine.events.events(inStream: Contact.stream(contact.id)).suffix(100).reversed()),
-            canMerge: page.user.role >= .consultant, timeZone: TimeZone(identifier: clinic.timeZone) ?? .gmt
+            canMerge: page.user.role >= .consultant, timeZone: TimeZone(identifier: clinic.timeZone) ?? .gmt,
+            freeSlots: page.user.role >= .consultant ? try await freeSlots(clinic) : []
         )
         return Self.html(page.layout(contact.name ?? "Contact", section: "").page(view.html))
+    }
+
+    /// A domain document as it is stored (its own keys), for editing in place.
+    static func prettyJSON<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private func freeSlots(_ clinic: Clinic) async throws -> [Slot] {
+        let engine = services.engine
+        let minutes = try await engine.scoring.assistantSettings(clinicID: clinic.id).appointmentMinutes
+        let now = Date()
+        return SlotFinder(duration: TimeInterval(minutes * 60)).free(
+            practitioners: try await engine.scheduling.practitioners(clinicID: clinic.id), booked: try await engine.scheduling.bookedSlots(clinicID: clinic.id, after: now),
+            after: now, timeZone: TimeZone(identifier: clinic.timeZone) ?? .gmt, limit: 6
+        )
     }
 
     private func dashboard(_ request: Request) async throws -> Response {
@@ -221,6 +239,7 @@ struct ConsoleRoutes: RouteCollection {
         let view = SettingsView(
             clinic: clinic, channels: try await engine.channels.list(clinicID: clinic.id), webhookBase: base,
             articles: try await engine.knowledge.list(clinicID: clinic.id, limit: 200).items, assistantJSON: assistant,
+            schedulingJSON: try Self.prettyJSON(try await engine.scoring.schedulingSettings(clinicID: clinic.id)),
             stagesJSON: try json(StageList(stages: pipeline.stages.map { StageDTO(key: $0.key, name: $0.name, outcome: $0.outcome) })),
             scoringJSON: try json(ScoringSettingsDTO(scoring, keySet: keySet != nil)),
             consultants: try consultants.map { user in

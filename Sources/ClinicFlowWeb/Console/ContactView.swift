@@ -15,6 +15,8 @@ struct ContactView {
     var timeline: [RecordedEvent]
     var canMerge: Bool
     var timeZone: TimeZone
+    /// The next free slots, offered for booking (consultants and up); empty for viewers.
+    var freeSlots: [Slot] = []
 
     var html: HTML {
         let details: [HTML] = [
@@ -32,7 +34,8 @@ struct ContactView {
             <dl class="facts">\(details)</dl>
             <section aria-labelledby="leads"><h2 id="leads">Leads and scores</h2>\(leads.map(lead))</section>
             <section aria-labelledby="appointments"><h2 id="appointments">Appointments</h2>
-            <ul class="list">\(appointments.isEmpty ? ["<li>None yet.</li>"] : appointments.map(appointment))</ul></section>
+            <ul class="list">\(appointments.isEmpty ? ["<li>None yet.</li>"] : appointments.map(appointment))</ul>
+            \(booking)</section>
             <section aria-labelledby="consent"><h2 id="consent">Consent</h2>
             <ul class="list">\(consent.isEmpty ? ["<li>No consent recorded.</li>"] : consent.map(consentLine))</ul></section>
             <section aria-labelledby="timeline"><h2 id="timeline">Timeline</h2><ol class="list timeline">\(timeline.map(event))</ol></section>
@@ -53,12 +56,40 @@ struct ContactView {
             """
     }
 
+    private var api: String { "/console/api/v1/clinics/\(clinic.id.lowercased)" }
+
+    /// One small form per free slot: a click books it (reminders follow).
+    private var booking: HTML {
+        guard canMerge else { return "" }
+        guard !freeSlots.isEmpty else { return "<p class=\"meta\">No free slot in the next two weeks: add practitioners' hours in Settings.</p>" }
+        let forms: [HTML] = freeSlots.map { slot in
+            let label = "\(format(slot.startsAt)) · \(practitioners[slot.practitionerID] ?? "practitioner")"
+            return """
+                <li><form class="json inline" data-api="\(api)/appointments">
+                <input type="hidden" name="contact_id" value="\(contact.id.lowercased)"><input type="hidden" name="practitioner_id" value="\(slot.practitionerID.lowercased)">
+                <input type="hidden" name="starts_at" value="\(slot.startsAt.formatted(.iso8601))">
+                <span>\(label)</span> <button type="submit" aria-label="Book \(label)">Book</button><p class="error" role="alert" hidden></p></form></li>
+                """
+        }
+        return "<h3>Book a free slot</h3><ul class=\"list slots\">\(forms)</ul>"
+    }
+
     private func appointment(_ appointment: SchedulingRepository.Appointment) -> HTML {
-        "<li>\(format(appointment.startsAt)) with \(practitioners[appointment.practitionerID] ?? "a practitioner") · \(appointment.status.rawValue) · \(appointment.source)</li>"
+        let path = "\(api)/appointments/\(appointment.id.lowercased)"
+        let actions: [HTML] = canMerge
+            ? AppointmentStatus.allCases.filter { appointment.status.canMove(to: $0) }.map { next in
+                "<button type=\"button\" class=\"small\" data-patch=\"\(path)\" data-body='{\"status\":\"\(next.rawValue)\"}'>\(next.rawValue.replacingOccurrences(of: "_", with: "-"))</button>"
+            } : []
+        return "<li data-appointment=\"\(appointment.id.lowercased)\">\(format(appointment.startsAt)) with \(practitioners[appointment.practitionerID] ?? "a practitioner") · <strong>\(appointment.status.rawValue)</strong> · \(appointment.source) \(actions)</li>"
     }
 
     private func consentLine(_ entry: ConsentRepository.Entry) -> HTML {
-        "<li>\(format(entry.createdAt)) · \(entry.kind == .optOut ? "opted out" : "opted in") · \(entry.source): \(entry.evidence)</li>"
+        let kind = switch entry.kind {
+        case .optOut: "opted out"
+        case .optIn: "opted in"
+        case .expired: "consent expired"
+        }
+        return "<li>\(format(entry.createdAt)) · \(kind) · \(entry.source): \(entry.evidence)</li>"
     }
 
     private func event(_ event: RecordedEvent) -> HTML {

@@ -10,6 +10,7 @@ struct SettingsView {
     var webhookBase: String
     var articles: [KnowledgeRepository.Article]
     var assistantJSON: String
+    var schedulingJSON: String
     var stagesJSON: String
     var scoringJSON: String
     /// Consultants with their cap, hours and teams as JSON, for round-robin assignment.
@@ -81,6 +82,10 @@ struct SettingsView {
             <button type="submit">Save</button>
             <p class="error" role="alert" hidden></p>
             </form></section>
+            <section aria-labelledby="scheduling"><h2 id="scheduling">Scheduling and follow-ups</h2>
+            <p>Appointment types, reminder hours, no-show follow-up, recalls per procedure, follow-up templates, consent period, raw-webhook retention,
+            deposits closing a lead as won, missed-call text-back (see docs/scheduling.md).</p>
+            \(Self.editor(id: "scheduling-json", label: "Scheduling (JSON)", api: "\(api)/settings/scheduling", method: "PUT", json: schedulingJSON, rows: 14))</section>
             """
     }
 }
