@@ -231,4 +231,26 @@ import Testing
         let chatwoot = try #require(seeds.first?.channels.last?.channel.settings)
         #expect(chatwoot.apiBaseURL == "https://chatwoot.example.com" && chatwoot.accountID == "7" && chatwoot.sandbox)
     }
+
+    @Test func schedulingSettingsAreReadAndTheirRulesChecked() throws {
+        let scheduling = """
+
+                scheduling:
+                  reminder_hours: [48, 2]
+                  recall_months: { cleaning: 6 }
+                  won_on_deposit: true
+                  templates:
+                    reminder:
+                      pt: { name: lembrete_consulta, language_code: pt_BR, parameters: ["{name}", "{time}"] }
+            """
+        let seeds = try ConfigLoader.load(environment: ["META_APP_SECRET": "s", "SUFFIX": "x"], fileText: Self.file + scheduling, persistDevelopmentSecrets: false).config.seeds
+        let settings = try #require(seeds.first?.scheduling)
+        #expect(settings.reminderHours == [48, 2] && settings.recallMonths == ["cleaning": 6] && settings.wonOnDeposit)
+        #expect(settings.template(.reminder, language: "pt")?.parameters == ["{name}", "{time}"])
+        let broken = Self.file + scheduling.replacingOccurrences(of: "[48, 2]", with: "[0]")
+        let error = try #require(throws: ConfigError.self) {
+            try ConfigLoader.load(environment: ["META_APP_SECRET": "s", "SUFFIX": "x"], fileText: broken, persistDevelopmentSecrets: false)
+        }
+        #expect(error.problems == ["clinics in clinicflow.yml: scheduling: reminder_hours must be between 1 and 336"])
+    }
 }

@@ -110,8 +110,22 @@ public enum DemoSeeder {
             ],
             templates: ["pt": WhatsAppTemplate(name: "retomar_conversa", languageCode: "pt_BR", parameters: ["{name}"])]
         ), clinicID: clinic.id)
+        try await engine.scoring.saveSchedulingSettings(SchedulingSettings(
+            appointmentTypes: [
+                AppointmentType(key: "avaliacao", name: "Avaliação", minutes: 30), AppointmentType(key: "limpeza", name: "Limpeza", minutes: 45, procedure: "cleaning"),
+            ],
+            recallMonths: ["cleaning": 6, "whitening": 12],
+            templates: [
+                "reminder": ["pt": WhatsAppTemplate(name: "lembrete_consulta", languageCode: "pt_BR", parameters: ["{name}", "{time}", "{practitioner}"])],
+                "recall": ["pt": WhatsAppTemplate(name: "retorno", languageCode: "pt_BR", parameters: ["{name}", "{clinic}"])],
+                "missed_call": ["pt": WhatsAppTemplate(name: "chamada_perdida", languageCode: "pt_BR", parameters: ["{clinic}"])],
+            ]
+        ), clinicID: clinic.id)
         let weekdays = try WorkingHours(["mon": ["09:00-18:00"], "tue": ["09:00-18:00"], "wed": ["09:00-18:00"], "thu": ["09:00-18:00"], "fri": ["09:00-17:00"]])
-        _ = try await engine.scheduling.create(Practitioner(id: .timeOrdered(), clinicID: clinic.id, name: "Dra. Helena Prado", availability: weekdays))
+        _ = try await engine.scheduling.create(Practitioner(
+            id: .timeOrdered(), clinicID: clinic.id, name: "Dra. Helena Prado", availability: weekdays, email: "helena@sorriso.example",
+            exceptions: [AvailabilityException(date: "2026-12-25"), AvailabilityException(date: "2027-01-01")]
+        ))
         _ = try await engine.scheduling.create(Practitioner(
             id: .timeOrdered(), clinicID: clinic.id, name: "Dr. Rafael Nunes", availability: try WorkingHours(["tue": ["13:00-19:00"], "sat": ["08:00-12:00"]]),
             procedures: ["orthodontics"]

@@ -11,6 +11,7 @@ enum SeedApplier {
             for seed in seeds {
                 let clinic = try await engine.clinics.upsert(seed.clinic, on: transaction)
                 if let assistant = seed.assistant { try await engine.scoring.saveAssistantSettings(assistant, clinicID: clinic.id, on: transaction) }
+                if let scheduling = seed.scheduling { try await engine.scoring.saveSchedulingSettings(scheduling, clinicID: clinic.id, on: transaction) }
                 for var channelSeed in seed.channels {
                     channelSeed.channel.clinicID = clinic.id
                     if let existing = try await engine.channels.find(id: channelSeed.channel.id, on: transaction) {

@@ -22,12 +22,17 @@ import Yams
 ///     assistant:                                   # optional: the assistant's settings
 ///       enabled: true
 ///       quiet_hours: { start: "21:00", end: "08:00" }
+///     scheduling:                                  # optional: reminders, recalls, retention (docs/scheduling.md)
+///       reminder_hours: [24, 2]
+///       recall_months: { cleaning: 6 }
 /// ```
 public struct ClinicSeed: Sendable, Equatable {
     public var clinic: Clinic
     public var channels: [ChannelSeed]
     /// When given, replaces the clinic's assistant settings on every start.
     public var assistant: AssistantSettings?
+    /// When given, replaces the clinic's scheduling settings on every start.
+    public var scheduling: SchedulingSettings? = nil
 }
 
 public struct ChannelSeed: Sendable, Equatable {
@@ -47,6 +52,7 @@ enum ClinicSeedParser {
         var default_region: String?
         var channels: [ChannelEntry]?
         var assistant: AssistantSettings?
+        var scheduling: SchedulingSettings?
     }
 
     private struct ChannelEntry: Decodable {
@@ -71,7 +77,13 @@ enum ClinicSeedParser {
         do {
             file = try YAMLDecoder().decode(File.self, from: yaml)
         } catch let error as DecodingError {
+            // Yams wraps an error thrown while decoding a value (a broken rule) as corrupted data.
+            if case .dataCorrupted(let context) = error, let invalid = context.underlyingError as? InvalidSettings {
+                throw ConfigError(["clinics in \(fileName): scheduling: \(invalid.problem)"])
+            }
             throw ConfigError(["clinics in \(fileName): \(error.clientReason)"])
+        } catch let invalid as InvalidSettings {
+            throw ConfigError(["clinics in \(fileName): scheduling: \(invalid.problem)"])
         }
         var problems: [String] = []
         var seenChannels = Set<UUID>()
@@ -114,7 +126,7 @@ enum ClinicSeedParser {
                     credentials: credentials
                 )
             }
-            return ClinicSeed(clinic: clinic, channels: channels, assistant: entry.assistant)
+            return ClinicSeed(clinic: clinic, channels: channels, assistant: entry.assistant, scheduling: entry.scheduling)
         }
         guard problems.isEmpty else { throw ConfigError(problems.map { "\($0) (\(fileName))" }) }
         return seeds
