@@ -61,6 +61,9 @@ enum ConsoleAssets {
         .bar { fill: var(--accent); } .bar-label, .bar-value { font-size: 13px; fill: var(--ink); }
         section { margin: 1.25rem 0; }
         form.json, form.json-document { display: grid; gap: .4rem; max-width: 46rem; margin-top: .75rem; }
+        form.json.inline { display: flex; align-items: center; gap: .6rem; margin: 0; }
+        button.small { padding: .15rem .55rem; font-size: .85rem; margin-left: .3rem; }
+        button.small.secondary { background: #fff; color: var(--accent); }
         select { font: inherit; padding: .45rem; border: 1px solid var(--line); border-radius: 6px; }
         pre.result { background: #fff8e1; border: 1px solid var(--warm); padding: .75rem; white-space: pre-wrap; }
         code { font-size: .85em; word-break: break-all; } .lead h3 { margin: .5rem 0 .25rem; font-size: 1rem; }

@@ -68,7 +68,7 @@ struct ContactView {
                 <li><form class="json inline" data-api="\(api)/appointments">
                 <input type="hidden" name="contact_id" value="\(contact.id.lowercased)"><input type="hidden" name="practitioner_id" value="\(slot.practitionerID.lowercased)">
                 <input type="hidden" name="starts_at" value="\(slot.startsAt.formatted(.iso8601))">
-                <span>\(label)</span> <button type="submit" aria-label="Book \(label)">Book</button><p class="error" role="alert" hidden></p></form></li>
+                <span>\(label)</span> <button type="submit" class="small" aria-label="Book \(label)">Book</button><p class="error" role="alert" hidden></p></form></li>
                 """
         }
         return "<h3>Book a free slot</h3><ul class=\"list slots\">\(forms)</ul>"
@@ -78,9 +78,19 @@ struct ContactView {
         let path = "\(api)/appointments/\(appointment.id.lowercased)"
         let actions: [HTML] = canMerge
             ? AppointmentStatus.allCases.filter { appointment.status.canMove(to: $0) }.map { next in
-                "<button type=\"button\" class=\"small\" data-patch=\"\(path)\" data-body='{\"status\":\"\(next.rawValue)\"}'>\(next.rawValue.replacingOccurrences(of: "_", with: "-"))</button>"
+                "<button type=\"button\" class=\"small\(next == .cancelled ? " secondary" : "")\" data-patch=\"\(path)\" data-body='{\"status\":\"\(next.rawValue)\"}'>\(Self.action(next))</button>"
             } : []
         return "<li data-appointment=\"\(appointment.id.lowercased)\">\(format(appointment.startsAt)) with \(practitioners[appointment.practitionerID] ?? "a practitioner") · <strong>\(appointment.status.rawValue)</strong> · \(appointment.source) \(actions)</li>"
+    }
+
+    static func action(_ status: AppointmentStatus) -> String {
+        switch status {
+        case .booked: "Book"
+        case .confirmed: "Confirm"
+        case .cancelled: "Cancel"
+        case .noShow: "No-show"
+        case .done: "Done"
+        }
     }
 
     private func consentLine(_ entry: ConsentRepository.Entry) -> HTML {

@@ -124,6 +124,18 @@ import Vapor
         try await driver.wait("the dashboard") { try await driver.text("#kpi-handoff").isEmpty == false }
         if let shots { try await driver.screenshot(to: "\(shots)/dashboard.png") }
 
+        // From the patient's page: book the first free slot, then confirm it.
+        try await driver.go(site + "/clinics/\(clinic)/contacts/\(lead.contactID.uuidString.lowercased())")
+        try await driver.click("ul.slots form button[type=submit]")
+        try await driver.wait("the appointment booked") { try await !engine.scheduling.appointments(clinicID: bed.clinicA1.id, contactID: lead.contactID).isEmpty }
+        try await driver.wait("the appointment on the page") { try await driver.text("section[aria-labelledby=appointments] ul.list").contains("booked") }
+        try await driver.click("button[data-body*=confirmed]")
+        try await driver.wait("the appointment confirmed") {
+            try await engine.scheduling.appointments(clinicID: bed.clinicA1.id, contactID: lead.contactID).first?.status == .confirmed
+        }
+        try await driver.wait("the confirmation on the page") { try await driver.text("section[aria-labelledby=appointments] ul.list").contains("confirmed") }
+        if let shots { try await driver.screenshot(to: "\(shots)/contact.png") }
+
         // Sign out; an admin turns the assistant on from the settings page.
         try await driver.click(".logout button[type=submit]")
         try await driver.wait("the sign-in page after signing out") { try await driver.url.contains("/login") }
