@@ -108,6 +108,33 @@ import Testing
     }
 
     @Test(arguments: TestDatabase.available)
+    func aCRMOutageIsRetriedThenDeadLetteredAndReplayedWithoutDoubles(database: TestDatabase) async throws {
+        try await withCRMs(database) { crms in
+            crms.chatwootRecords.insert("contacts", id: "100", ["name": "Maria", "email": "maria@example.com"])
+            crms.twentyRecords.insert("people", id: "p-1", ["firstName": "Maria", "lastName": "Silva", "email": "maria@example.com"])
+            // Two 503s: the job backs off and the third attempt gets through.
+            crms.chatwootRecords.failNextWrites(2)
+            try await crms.harness.deliver(Self.twentyPerson("created", id: "p-1", first: "Maria", last: "Silva", at: "2026-12-01T10:00:00.000Z"), to: crms.twentyChannel)
+            #expect(crms.writes(crms.chatwoot).count == 3)
+            #expect(crms.chatwootRecords.find("contacts", id: "100")?.fields["name"] == "Maria Silva")
+
+            // A longer outage uses up the attempts: the push waits in dead letters, then a replay completes it once.
+            crms.chatwootRecords.failNextWrites(10)
+            try await crms.harness.deliver(Self.twentyPerson("updated", id: "p-1", first: "Maria", last: "Souza", at: "2026-12-01T11:00:00.000Z"), to: crms.twentyChannel)
+            let dead = try await crms.components.queue.deadLetters()
+            #expect(dead.map(\.kind) == [ContactSyncJob.kind])
+            #expect(dead.first?.lastError?.contains("HTTP 503") == true)
+            #expect(crms.chatwootRecords.find("contacts", id: "100")?.fields["name"] == "Maria Silva")
+            crms.chatwootRecords.failNextWrites(0)
+            #expect(try await crms.components.queue.replay(id: try #require(dead.first?.id)))
+            await crms.harness.worker.drain()
+            #expect(crms.chatwootRecords.find("contacts", id: "100")?.fields["name"] == "Maria Souza")
+            #expect(try await crms.components.queue.count(status: .dead) == 0)
+            #expect(crms.writes(crms.twenty).isEmpty, "nothing went back to where the change came from")
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
     func aCalcomBookingBooksMovesTheLeadOpensATwentyOpportunityAndTellsChatwoot(database: TestDatabase) async throws {
         try await withCRMs(database) { crms in
             let harness = crms.harness

@@ -12,8 +12,15 @@ public final class CRMRecords: Sendable {
     }
 
     private let state = Mutex<[String: [Record]]>([:])
+    private let failures = Mutex(0)
 
     public init() {}
+
+    /// The next `count` writes answer 503, as a CRM in an outage does.
+    public func failNextWrites(_ count: Int) { failures.withLock { $0 = count } }
+
+    /// Whether this write is one of the failing ones (and counts it).
+    func takeFailure() -> Bool { failures.withLock { left in defer { left = max(0, left - 1) }; return left > 0 } }
 
     public func all(_ kind: String) -> [Record] { state.withLock { $0[kind] ?? [] } }
 
@@ -36,6 +43,10 @@ public final class CRMRecords: Sendable {
     }
 
     public func find(_ kind: String, id: String) -> Record? { all(kind).first { $0.id == id } }
+}
+
+func unavailable(_ records: CRMRecords) -> Response? {
+    records.takeFailure() ? error(.serviceUnavailable, "Service Unavailable") : nil
 }
 
 func error(_ status: HTTPStatus, _ message: String) -> Response {
@@ -71,6 +82,7 @@ public enum TwentyServer {
                 return LoopbackServer.json(["data": ["createPerson": person(record)]], status: .created)
             }),
             (.PATCH, "rest/people/:id", { request in
+                if let outage = unavailable(records) { return outage }
                 guard request.header("Authorization") == "Bearer \(apiKey)" else { return error(.unauthorized, "invalid API key") }
                 guard let json = request.json, let fields = personFields(json) else { return error(.badRequest, "invalid person") }
                 guard records.update("people", id: request.lastPathComponent, fields) else { return error(.notFound, "no person") }
@@ -161,6 +173,7 @@ public enum ChatwootServer {
                 return LoopbackServer.json(["payload": ["contact": contact(record), "contact_inbox": ["source_id": UUID().uuidString]]])
             }),
             (.PUT, "\(base)/contacts/:id", { request in
+                if let outage = unavailable(records) { return outage }
                 guard request.header("api_access_token") == token else { return error(.unauthorized, "You need to sign in") }
                 guard let json = request.json, let fields = contactFields(json, allowing: []) else { return error(.unprocessableEntity, "invalid contact") }
                 guard records.update("contacts", id: request.lastPathComponent, fields) else { return error(.notFound, "Resource could not be found") }

@@ -93,6 +93,7 @@ struct LeadDTO: APIModel {
     var utm: UTMDTO
     var procedure: String?
     var valueMinor: Int64?
+    var depositMinor: Int64?
     var currency: String?
     var firstInboundAt: Date?
     var firstResponseAt: Date?
@@ -123,6 +124,7 @@ struct LeadDTO: APIModel {
         utm = UTMDTO(lead.utm)
         procedure = lead.procedure
         valueMinor = lead.valueMinor
+        depositMinor = lead.depositMinor
         currency = lead.currency
         firstInboundAt = lead.firstInboundAt
         firstResponseAt = lead.firstResponseAt
@@ -138,6 +140,7 @@ struct LeadDTO: APIModel {
         ("status", .string(enumValues: LeadStatus.allCases.map(\.rawValue))), ("owner_id", .nullable(.uuid)),
         ("department", .nullable(.string())), ("source", .nullable(.string())), ("channel_id", .nullable(.uuid)),
         ("utm", .reference(UTMDTO.schemaName)), ("procedure", .nullable(.string())), ("value_minor", .nullable(.integer())),
+        ("deposit_minor", .nullable(.integer(minimum: 0))),
         ("currency", .nullable(.string())), ("first_inbound_at", .nullable(.dateTime)), ("first_response_at", .nullable(.dateTime)),
         ("speed_to_lead_seconds", .nullable(.number)), ("stage_entered_at", .dateTime), ("closed_at", .nullable(.dateTime)),
         ("created_at", .dateTime), ("updated_at", .dateTime), ("score", .nullable(.integer(minimum: 1, maximum: 5))),
