@@ -50,3 +50,13 @@ struct CRMSync {
 func jobError(_ error: CRMError) -> any Error {
     error.retryable ? error : PermanentJobError(error.reason)
 }
+
+extension EngineComponents {
+    /// Queues pushes of a contact edited in ClinicFlow (API, console) to the mirrored CRMs, in the
+    /// caller's transaction.
+    public func syncContactLater(_ contact: Contact, correlationID: String?, on database: any Database) async throws {
+        try await CRMSync(components: self).pushLater(
+            contactID: contact.id, clinicID: contact.clinicID, fingerprint: CRMSync.fingerprint(contact), except: nil, correlationID: correlationID, on: database
+        )
+    }
+}

@@ -81,6 +81,7 @@ enum ContactEndpoints {
             try await engine.store.db.transaction { transaction in
                 try await engine.contacts.update(edited, on: transaction)
                 try await engine.contacts.link(identities, to: edited.id, clinicID: clinic.id, on: transaction)
+                try await engine.syncContactLater(edited, correlationID: context.request.correlationID, on: transaction)
             }
             return try context.json(ContactDTO(try await engine.contacts.find(id: edited.id, clinicID: clinic.id) ?? edited))
         },
