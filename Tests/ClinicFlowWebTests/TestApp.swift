@@ -29,7 +29,11 @@ func withApp(
     _ body: (Application, ClinicFlowServices) async throws -> Void
 ) async throws {
     let location = try await database.makeLocation()
-    var env = ["CLINICFLOW_ENV": "testing", "CLINICFLOW_JOBS_IN_PROCESS": "false"]
+    // Suites send hundreds of requests from one address: limits are off unless a test sets them.
+    var env = [
+        "CLINICFLOW_ENV": "testing", "CLINICFLOW_JOBS_IN_PROCESS": "false", "CLINICFLOW_RATE_LIMIT_PER_MINUTE": "0",
+        "CLINICFLOW_TOKEN_RATE_LIMIT_PER_MINUTE": "0", "CLINICFLOW_WEBHOOK_RATE_LIMIT_PER_MINUTE": "0",
+    ]
     env.merge(environment) { _, new in new }
     var config = try ConfigLoader.load(environment: env, fileText: nil, persistDevelopmentSecrets: false).config
     config.database.location = location.location

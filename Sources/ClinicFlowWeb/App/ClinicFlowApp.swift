@@ -65,8 +65,17 @@ public enum ClinicFlowApp {
 
         app.middleware = Middlewares()
         app.middleware.use(CorrelationIDMiddleware())
+        // Outside the error middleware, so error answers carry the security headers too.
+        app.middleware.use(SecurityHeadersMiddleware(strictTransport: config.publicURL?.hasPrefix("https://") == true))
         app.middleware.use(AccessLogMiddleware(metrics: services.metrics, logLines: config.accessLog))
         app.middleware.use(JSONErrorMiddleware())
+        if !config.corsOrigins.isEmpty { app.middleware.use(APICORSMiddleware(origins: config.corsOrigins)) }
+        let limits = config.rateLimits
+        app.middleware.use(RateLimitMiddleware(
+            perAddress: limits.perAddress > 0 ? RateLimiter(perMinute: limits.perAddress) : nil,
+            perToken: limits.perToken > 0 ? RateLimiter(perMinute: limits.perToken) : nil,
+            webhooksPerAddress: limits.webhooksPerAddress > 0 ? RateLimiter(perMinute: limits.webhooksPerAddress) : nil
+        ))
 
         try app.register(collection: HealthController(services: services))
         try app.register(collection: MetricsController(services: services))

@@ -44,6 +44,18 @@ public struct AppConfig: Sendable {
     public var seeds: [ClinicSeed] = []
     /// bcrypt cost for passwords: 12 by default; tests lower it.
     public var bcryptCost: Int = 12
+    /// Origins allowed to call `/api/` from a browser; none by default.
+    public var corsOrigins: [String] = []
+    /// Requests a minute per client address (API, console), per token or session, and webhooks per
+    /// address; 0 turns one off.
+    public var rateLimits = RateLimits()
+
+    public struct RateLimits: Sendable, Equatable {
+        public var perAddress = 600
+        public var perToken = 1200
+        public var webhooksPerAddress = 60_000
+        public init() {}
+    }
 
     public init(
         mode: Mode, host: String, port: Int, database: StoreConfiguration, secrets: Secrets, jobs: Jobs,

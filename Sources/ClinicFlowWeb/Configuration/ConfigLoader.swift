@@ -56,6 +56,15 @@ public enum ConfigLoader {
             reader.fail("CLINICFLOW_PUBLIC_URL must be an absolute http(s) URL such as https://clinic.example.com")
         }
 
+        let corsOrigins = (reader.raw(Settings.corsOrigins) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let bad = corsOrigins.first(where: { !($0.hasPrefix("https://") || $0.hasPrefix("http://")) || URL(string: $0)?.host == nil || $0.hasSuffix("/") }) {
+            reader.fail("CLINICFLOW_CORS_ORIGINS: \(bad) is not an origin such as https://app.example.com")
+        }
+        var rateLimits = AppConfig.RateLimits()
+        rateLimits.perAddress = reader.int(Settings.rateLimit, default: rateLimits.perAddress, in: 0...1_000_000)
+        rateLimits.perToken = reader.int(Settings.tokenRateLimit, default: rateLimits.perToken, in: 0...1_000_000)
+        rateLimits.webhooksPerAddress = reader.int(Settings.webhookRateLimit, default: rateLimits.webhooksPerAddress, in: 0...10_000_000)
+
         let sqlitePath = reader.string(Settings.sqlitePath, default: defaultSQLitePath)
         let poolSize = reader.int(Settings.poolSize, default: 8, in: 1...256)
         let location: DatabaseLocation
@@ -106,6 +115,8 @@ public enum ConfigLoader {
         )
         config.seeds = seeds
         config.bcryptCost = bcryptCost
+        config.corsOrigins = corsOrigins
+        config.rateLimits = rateLimits
         if mode == .production, bcryptCost < 10 {
             throw ConfigError(["CLINICFLOW_BCRYPT_COST must be at least 10 in production"])
         }

@@ -90,10 +90,14 @@ enum Settings {
     static let jobPoll = Setting(fileKey: "jobs.poll_seconds", envKeys: ["CLINICFLOW_JOB_POLL_SECONDS"])
     static let publicURL = Setting(fileKey: "server.public_url", envKeys: ["CLINICFLOW_PUBLIC_URL"])
     static let bcryptCost = Setting(fileKey: "secrets.bcrypt_cost", envKeys: ["CLINICFLOW_BCRYPT_COST"])
+    static let corsOrigins = Setting(fileKey: "server.cors_origins", envKeys: ["CLINICFLOW_CORS_ORIGINS"])
+    static let rateLimit = Setting(fileKey: "server.rate_limit_per_minute", envKeys: ["CLINICFLOW_RATE_LIMIT_PER_MINUTE"])
+    static let tokenRateLimit = Setting(fileKey: "server.token_rate_limit_per_minute", envKeys: ["CLINICFLOW_TOKEN_RATE_LIMIT_PER_MINUTE"])
+    static let webhookRateLimit = Setting(fileKey: "server.webhook_rate_limit_per_minute", envKeys: ["CLINICFLOW_WEBHOOK_RATE_LIMIT_PER_MINUTE"])
 
     static let all = [
         mode, host, port, maxBodyBytes, accessLog, logLevel, databaseURL, sqlitePath, poolSize, jwtSecret,
         encryptionKey, jobsInProcess, jobConcurrency, jobLease, jobMaxAttempts, jobRetryBase, jobRetryMax, jobPoll,
-        publicURL, bcryptCost,
+        publicURL, bcryptCost, corsOrigins, rateLimit, tokenRateLimit, webhookRateLimit,
     ]
 }
