@@ -4,7 +4,7 @@ import Vapor
 enum APIEndpoints {
     static let all: [APIEndpoint] =
         AuthEndpoints.all + ClinicEndpoints.all + UserEndpoints.all + ContactEndpoints.all + LeadEndpoints.all
-        + ConversationEndpoints.all + AssistantEndpoints.all + KnowledgeEndpoints.all + SchedulingEndpoints.all + ChannelEndpoints.all + ScoringEndpoints.all + DeadLetterEndpoints.all + [openAPI]
+        + ConversationEndpoints.all + AssistantEndpoints.all + KnowledgeEndpoints.all + SchedulingEndpoints.all + PrivacyEndpoints.all + ChannelEndpoints.all + ScoringEndpoints.all + DeadLetterEndpoints.all + [openAPI]
 
     static let openAPI = APIEndpoint(
         method: .GET, path: "/openapi.json", operationID: "openAPI", summary: "This document.", tag: "meta", access: .anyone
