@@ -69,6 +69,7 @@ public enum ClinicFlowApp {
         app.middleware.use(SecurityHeadersMiddleware(strictTransport: config.publicURL?.hasPrefix("https://") == true))
         app.middleware.use(AccessLogMiddleware(metrics: services.metrics, logLines: config.accessLog))
         app.middleware.use(JSONErrorMiddleware())
+        app.middleware.use(BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
         if !config.corsOrigins.isEmpty { app.middleware.use(APICORSMiddleware(origins: config.corsOrigins)) }
         let limits = config.rateLimits
         app.middleware.use(RateLimitMiddleware(
