@@ -25,6 +25,8 @@ public struct EngineComponents: Sendable {
     public var sendTimeout: TimeInterval = 15
     /// Shared by every LLM call of the process, so one failing endpoint is not hammered.
     public let llmBreaker = CircuitBreaker()
+    /// Per sending channel: a provider in an outage gets no calls for a while; messages wait, unsent.
+    public let sendBreaker: CircuitBreaker
 
     public init(store: Store, secretBox: SecretBox, defaultMaxAttempts: Int, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
@@ -45,6 +47,7 @@ public struct EngineComponents: Sendable {
         self.knowledge = KnowledgeRepository(store: store, clock: clock)
         self.scheduling = SchedulingRepository(store: store, clock: clock)
         self.sync = SyncRepository(store: store, clock: clock)
+        self.sendBreaker = CircuitBreaker(threshold: 5, cooldown: 30, clock: clock)
     }
 }
 

@@ -87,13 +87,7 @@ public struct MessageSendJob: Sendable {
         case .refuse(let reason):
             return try await finish(message, status: optedOut ? "cancelled" : "failed", error: reason, context: context)
         case .holdUntil(let date):
-            try await components.conversations.finishSending(message, status: "queued")
-            try await components.queue.enqueue(try JobRequest(
-                kind: Self.kind, encoding: Payload(messageID: message.id), runAt: date,
-                idempotencyKey: "\(Self.kind):\(message.id.uuidString.lowercased()):\(Int(date.timeIntervalSince1970))", clinicID: clinic.id,
-                correlationID: context.job.correlationID
-            ))
-            return
+            return try await later(message, at: date, reason: nil, context: context)
         case .template(let template):
             // A reminder has its own approved template, with its parameters filled when it was queued.
             let parameters = message.template?.template == template ? message.template!.parameters : template.filled(name: contact.name, clinic: clinic.name)
@@ -106,6 +100,11 @@ public struct MessageSendJob: Sendable {
             return try await finish(message, status: "failed", error: "the contact has no phone number", context: context)
         }
         let configuration = SenderConfiguration(channel: channel, credentials: credentials, timeout: components.sendTimeout)
+        let breakerKey = "send:\(channel.id.uuidString)"
+        if let refusal = components.sendBreaker.refusal(for: breakerKey) {
+            // The provider is down: no call; the attempt counts, so a long outage ends in dead letters.
+            throw Retry(description: refusal)
+        }
         attempt.providerCalled = true
         var outcome = await sender.send(OutboundMessage(to: phone, content: content, conversationID: conversation.externalID), with: configuration)
         // Meta's clock for the window can differ from ours: on 131047 send the template instead, once.
@@ -115,6 +114,10 @@ public struct MessageSendJob: Sendable {
         {
             templateName = template.name
             outcome = await sender.send(OutboundMessage(to: phone, content: .template(template, parameters: parameters), conversationID: conversation.externalID), with: configuration)
+        }
+        switch outcome {
+        case .sent, .rejected(_, _, false): components.sendBreaker.recordSuccess(breakerKey)
+        case .rejected(_, _, true), .unknown: components.sendBreaker.recordFailure(breakerKey)
         }
         switch outcome {
         case .sent(let providerMessageID):
@@ -136,6 +139,16 @@ public struct MessageSendJob: Sendable {
             try await finish(message, status: "unconfirmed", error: "\(reason); not resent, check the chat", context: context)
             try await askToCheck(message, lead: lead, title: "Check whether a message reached \(contact.name ?? "the patient") (the provider did not answer)", context: context)
         }
+    }
+
+    /// Back to `queued`, with a new job due at `date` (quiet hours).
+    private func later(_ message: Message, at date: Date, reason: String?, context: JobContext) async throws {
+        try await components.conversations.finishSending(message, status: "queued", error: reason)
+        try await components.queue.enqueue(try JobRequest(
+            kind: Self.kind, encoding: Payload(messageID: message.id), runAt: date,
+            idempotencyKey: "\(Self.kind):\(message.id.uuidString.lowercased()):\(Int(date.timeIntervalSince1970))", clinicID: message.clinicID,
+            correlationID: context.job.correlationID
+        ))
     }
 
     /// A message whose fate is unknown is never resent; a person checks the chat instead.

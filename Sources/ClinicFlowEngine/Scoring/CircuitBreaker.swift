@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 
 /// Stops calling an endpoint that keeps failing: after `threshold` failures in a row it stays open
-/// for `cooldown`, then lets one call through to test it.
+/// for `cooldown`, then lets one call through to test it (the others stay refused until that call
+/// succeeds, or for another cooldown when it fails).
 public final class CircuitBreaker: Sendable {
     private let threshold: Int
     private let cooldown: TimeInterval
@@ -19,8 +20,9 @@ public final class CircuitBreaker: Sendable {
     public func refusal(for key: String) -> String? {
         state.withLock { states in
             guard let opened = states[key]?.openedAt else { return nil }
-            if clock().timeIntervalSince(opened) >= cooldown {
-                states[key]?.openedAt = nil  // half-open: one call tests the endpoint
+            let now = clock()
+            if now.timeIntervalSince(opened) >= cooldown {
+                states[key]?.openedAt = now  // half-open: this call tests the endpoint, the others wait for it
                 return nil
             }
             return "the circuit is open after \(threshold) failures in a row; retrying after \(Int(cooldown)) s"
