@@ -1,8 +1,9 @@
 import ClinicFlowStore
 import Foundation
 
-/// The parts of the engine one process shares, built over one `Store`.
-public struct EngineComponents: Sendable {
+/// The parts of the engine one process shares, built over one `Store`. A class: it is captured by
+/// every job handler and copied into every task, and a struct this wide made those copies costly.
+public final class EngineComponents: Sendable {
     public let store: Store
     public let queue: JobQueue
     public let events: EventStore
@@ -22,14 +23,17 @@ public struct EngineComponents: Sendable {
     public let scheduling: SchedulingRepository
     public let sync: SyncRepository
     /// How long a provider send may take before its outcome counts as unknown.
-    public var sendTimeout: TimeInterval = 15
+    public let sendTimeout: TimeInterval
     /// Shared by every LLM call of the process, so one failing endpoint is not hammered.
     public let llmBreaker = CircuitBreaker()
     /// Per sending channel: a provider in an outage gets no calls for a while; messages wait, unsent.
     public let sendBreaker: CircuitBreaker
 
-    public init(store: Store, secretBox: SecretBox, defaultMaxAttempts: Int, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: Store, secretBox: SecretBox, defaultMaxAttempts: Int, sendTimeout: TimeInterval = 15, clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
+        self.sendTimeout = sendTimeout
         self.queue = JobQueue(store: store, defaultMaxAttempts: defaultMaxAttempts, clock: clock)
         self.events = EventStore(store: store, clock: clock)
         self.clinics = ClinicRepository(store: store, clock: clock)

@@ -12,8 +12,9 @@ struct IntakeHarness {
     let clinic: Clinic
 
     init(store: Store, region: String = "BR", sendTimeout: TimeInterval = 15, retryPolicy: RetryPolicy = .default, clock: @escaping @Sendable () -> Date = { Date() }) async throws {
-        var components = EngineComponents(store: store, secretBox: SecretBox(key: (0..<32).map { UInt8($0 * 7 % 251) }), defaultMaxAttempts: 3, clock: clock)
-        components.sendTimeout = sendTimeout
+        let components = EngineComponents(
+            store: store, secretBox: SecretBox(key: (0..<32).map { UInt8($0 * 7 % 251) }), defaultMaxAttempts: 3, sendTimeout: sendTimeout, clock: clock
+        )
         self.components = components
         worker = JobWorker(
             queue: components.queue, events: components.events, registry: ClinicFlowJobs.registry(components),
