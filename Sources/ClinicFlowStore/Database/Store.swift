@@ -19,12 +19,15 @@ public final class Store: Sendable {
     public let logger: Logger
     private let databases: Databases
     private let eventLoopGroup: any EventLoopGroup
+    /// PostgreSQL: how to open a connection of its own (LISTEN needs one outside the pool).
+    public let postgresConnection: PostgresConnection.Configuration?
 
-    private init(kind: DatabaseKind, databases: Databases, eventLoopGroup: any EventLoopGroup, logger: Logger) {
+    private init(kind: DatabaseKind, databases: Databases, eventLoopGroup: any EventLoopGroup, logger: Logger, postgresConnection: PostgresConnection.Configuration? = nil) {
         self.kind = kind
         self.databases = databases
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
+        self.postgresConnection = postgresConnection
     }
 
     /// Opens (and for SQLite creates) the database and applies connection settings. Does not migrate.
@@ -60,7 +63,7 @@ public final class Store: Sendable {
                 ),
                 as: .psql
             )
-            return Store(kind: .postgres, databases: databases, eventLoopGroup: group, logger: logger)
+            return Store(kind: .postgres, databases: databases, eventLoopGroup: group, logger: logger, postgresConnection: postgres.coreConfiguration)
         }
     }
 

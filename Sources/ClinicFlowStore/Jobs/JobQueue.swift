@@ -43,7 +43,11 @@ public struct JobQueue: Sendable {
             .ignoringConflicts(with: ["idempotency_key"])
             .returning("id")
             .first(decodingColumn: "id", as: UUID.self)
-        if let inserted { return .enqueued(id: inserted) }
+        if let inserted {
+            // Idle workers in every process wake at commit instead of at their next poll.
+            if sql.isPostgres { try await sql.raw("SELECT pg_notify(\(literal: ChangeChannels.jobs), '')").run() }
+            return .enqueued(id: inserted)
+        }
         guard let key = request.idempotencyKey,
             let existing = try await sql.select().column("id").from("jobs")
                 .where("idempotency_key", .equal, key)

@@ -12,6 +12,10 @@ public final class ClinicFlowServices: Sendable {
     public let gateway: WebhookGateway
     public let worker: JobWorker
     public let deadLetters: DeadLetterOffice
+    /// Rings when events are committed anywhere (PostgreSQL); live feeds wait on it.
+    let changes = ChangeBell()
+    /// PostgreSQL only: LISTEN for other processes' events and jobs.
+    let listener: ChangeListener?
     let passwordHasher: PasswordHasher
     public let startedAt: Date
     let logger: Logger
@@ -62,6 +66,9 @@ public final class ClinicFlowServices: Sendable {
         self.deadLetters = DeadLetterOffice(queue: engine.queue, events: engine.events)
         self.passwordHasher = PasswordHasher(cost: config.bcryptCost)
         self.startedAt = clock()
+        let changes = self.changes
+        self.listener = ChangeListener(store: store)
+        listener?.start(onEvents: { changes.ring() }, onJobs: { worker.wake() })
     }
 
     public var store: Store { engine.store }
@@ -69,6 +76,7 @@ public final class ClinicFlowServices: Sendable {
     public var events: EventStore { engine.events }
 
     public func shutdown() async {
+        listener?.stop()
         await store.shutdown()
     }
 }

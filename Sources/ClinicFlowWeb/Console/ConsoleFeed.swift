@@ -76,7 +76,9 @@ struct ConsoleFeed {
                         lastWrite = Date()
                     }
                     if once { break }
-                    try await Task.sleep(for: Self.interval)
+                    // Woken at once by a commit anywhere (PostgreSQL NOTIFY); otherwise a short poll.
+                    await services.changes.wait(upTo: Self.interval)
+                    try Task.checkCancellation()
                 }
                 try await writer.write(.end)
             } catch {
