@@ -115,8 +115,8 @@ import Testing
     @Test func settingsRejectNonsenseWithTheField() throws {
         let decoder = JSONDecoder()
         #expect(try decoder.decode(AssistantSettings.self, from: Data("{}".utf8)) == AssistantSettings())
-        #expect(throws: DecodingError.self) { try decoder.decode(AssistantSettings.self, from: Data(#"{"appointment_minutes": 0}"#.utf8)) }
-        #expect(throws: DecodingError.self) {
+        #expect(throws: InvalidSettings.self) { try decoder.decode(AssistantSettings.self, from: Data(#"{"appointment_minutes": 0}"#.utf8)) }
+        #expect(throws: InvalidSettings.self) {
             try decoder.decode(AssistantSettings.self, from: Data(#"{"price_list": [{"procedure":"x","name":"x","price_cents":-1,"currency":"BRL"}]}"#.utf8))
         }
         let noQuietHours = AssistantSettings(quietHours: nil)

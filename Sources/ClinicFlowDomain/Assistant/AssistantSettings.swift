@@ -44,12 +44,27 @@ public struct AssistantSettings: Sendable, Equatable, Codable {
         quietHours = container.contains(.quietHours) ? try container.decodeIfPresent(QuietHours.self, forKey: .quietHours) : defaults.quietHours
         appointmentMinutes = try container.decodeIfPresent(Int.self, forKey: .appointmentMinutes) ?? defaults.appointmentMinutes
         minimumConfidence = try container.decodeIfPresent(Double.self, forKey: .minimumConfidence) ?? defaults.minimumConfidence
-        guard (5...480).contains(appointmentMinutes) else {
-            throw DecodingError.dataCorruptedError(forKey: .appointmentMinutes, in: container, debugDescription: "must be between 5 and 480 minutes")
+        if let problem { throw InvalidSettings(problem: problem, section: "assistant") }
+    }
+
+    /// The languages the assistant speaks, and so the keys templates may have.
+    public static let languages = ["pt", "en", "es", "ro"]
+
+    /// The first thing wrong, naming the field; nil when usable. Decoding (API, clinicflow.yml) uses it.
+    public var problem: String? {
+        for (index, price) in priceList.enumerated() {
+            if price.procedure.isEmpty || price.name.isEmpty { return "price_list[\(index)] needs a procedure and a name" }
+            if price.priceCents <= 0 { return "price_list[\(index)].price_cents must be positive" }
+            if price.currency.count != 3 || !price.currency.allSatisfy(\.isLetter) { return "price_list[\(index)].currency must be an ISO 4217 code such as BRL or EUR" }
+            if !(1...48).contains(price.maxInstallments) { return "price_list[\(index)].max_installments must be from 1 to 48" }
         }
-        guard (0...1).contains(minimumConfidence) else {
-            throw DecodingError.dataCorruptedError(forKey: .minimumConfidence, in: container, debugDescription: "must be between 0 and 1")
+        for (language, template) in templates.sorted(by: { $0.key < $1.key }) {
+            if !Self.languages.contains(language) { return "templates: \(language) is not one of \(Self.languages.joined(separator: ", "))" }
+            if template.name.isEmpty || template.languageCode.isEmpty { return "templates.\(language) needs name and language_code" }
         }
+        if !(5...480).contains(appointmentMinutes) { return "appointment_minutes must be from 5 to 480" }
+        if !(0...1).contains(minimumConfidence) { return "minimum_confidence must be from 0 to 1" }
+        return nil
     }
 
     /// Writes `quiet_hours: null` when there are none, so "no quiet hours" survives a round trip.
@@ -106,13 +121,7 @@ public struct PriceItem: Sendable, Equatable, Codable {
         priceCents = try container.decode(Int.self, forKey: .priceCents)
         currency = try container.decode(String.self, forKey: .currency).uppercased()
         maxInstallments = try container.decodeIfPresent(Int.self, forKey: .maxInstallments) ?? 1
-        guard priceCents > 0 else { throw DecodingError.dataCorruptedError(forKey: .priceCents, in: container, debugDescription: "must be positive") }
-        guard (1...48).contains(maxInstallments) else {
-            throw DecodingError.dataCorruptedError(forKey: .maxInstallments, in: container, debugDescription: "must be between 1 and 48")
-        }
-        guard currency.count == 3, currency.allSatisfy(\.isLetter) else {
-            throw DecodingError.dataCorruptedError(forKey: .currency, in: container, debugDescription: "must be an ISO 4217 code such as BRL or EUR")
-        }
+        // Bounds are checked by AssistantSettings.problem, with the item's place in the list.
     }
 
     /// Each installment, rounded up to the cent so the installments never sum to less than the price.

@@ -88,7 +88,7 @@ public struct SchedulingSettings: Sendable, Equatable, Codable {
         deliveryRetentionDays = try container.decodeIfPresent(Int.self, forKey: .deliveryRetentionDays) ?? defaults.deliveryRetentionDays
         wonOnDeposit = try container.decodeIfPresent(Bool.self, forKey: .wonOnDeposit) ?? defaults.wonOnDeposit
         missedCallTextBack = try container.decodeIfPresent(Bool.self, forKey: .missedCallTextBack) ?? defaults.missedCallTextBack
-        if let problem { throw InvalidSettings(problem: problem) }
+        if let problem { throw InvalidSettings(problem: problem, section: "scheduling") }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -108,6 +108,11 @@ public struct SchedulingSettings: Sendable, Equatable, Codable {
 /// Settings that decode but break a rule; the text names the field and the rule.
 public struct InvalidSettings: Error, Equatable, CustomStringConvertible {
     public var problem: String
-    public init(problem: String) { self.problem = problem }
-    public var description: String { problem }
+    /// Which settings: `assistant`, `scheduling`.
+    public var section: String
+    public init(problem: String, section: String) {
+        self.problem = problem
+        self.section = section
+    }
+    public var description: String { "\(section): \(problem)" }
 }

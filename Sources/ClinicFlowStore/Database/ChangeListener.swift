@@ -32,16 +32,21 @@ public final class ChangeListener: Sendable {
                 do {
                     let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
                     attempt = 0
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        for (channel, wake) in [(ChangeChannels.events, onEvents), (ChangeChannels.jobs, onJobs)] {
-                            group.addTask {
-                                try await connection.listen(on: channel) { notifications in
-                                    for try await _ in notifications { wake() }
+                    do {
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            for (channel, wake) in [(ChangeChannels.events, onEvents), (ChangeChannels.jobs, onJobs)] {
+                                group.addTask {
+                                    try await connection.listen(on: channel) { notifications in
+                                        for try await _ in notifications { wake() }
+                                    }
                                 }
                             }
+                            try await group.next()
+                            group.cancelAll()
                         }
-                        try await group.next()
-                        group.cancelAll()
+                    } catch {
+                        try? await connection.close()
+                        throw error
                     }
                     try? await connection.close()
                 } catch {

@@ -79,11 +79,11 @@ enum ClinicSeedParser {
         } catch let error as DecodingError {
             // Yams wraps an error thrown while decoding a value (a broken rule) as corrupted data.
             if case .dataCorrupted(let context) = error, let invalid = context.underlyingError as? InvalidSettings {
-                throw ConfigError(["clinics in \(fileName): scheduling: \(invalid.problem)"])
+                throw ConfigError(["clinics in \(fileName): \(invalid)"])
             }
             throw ConfigError(["clinics in \(fileName): \(error.clientReason)"])
         } catch let invalid as InvalidSettings {
-            throw ConfigError(["clinics in \(fileName): scheduling: \(invalid.problem)"])
+            throw ConfigError(["clinics in \(fileName): \(invalid)"])
         }
         var problems: [String] = []
         var seenChannels = Set<UUID>()

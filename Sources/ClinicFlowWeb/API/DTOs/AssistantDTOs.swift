@@ -47,31 +47,19 @@ struct AssistantSettingsDTO: APIModel {
     /// The domain settings, or the first problem in words a clinic admin can act on.
     func settings() throws(ValidationProblem) -> AssistantSettings {
         var settings = AssistantSettings(enabled: enabled, useLLM: useLlm ?? false, quietHours: nil)
-        for (index, price) in (priceList ?? []).enumerated() {
-            guard !price.procedure.isEmpty, !price.name.isEmpty else { throw .init("price_list[\(index)] needs a procedure and a name") }
-            guard price.priceCents > 0 else { throw .init("price_list[\(index)].price_cents must be positive") }
-            let currency = price.currency.uppercased()
-            guard currency.count == 3, currency.allSatisfy(\.isLetter) else { throw .init("price_list[\(index)].currency must be an ISO 4217 code such as BRL or EUR") }
-            let installments = price.maxInstallments ?? 1
-            guard (1...48).contains(installments) else { throw .init("price_list[\(index)].max_installments must be from 1 to 48") }
-            settings.priceList.append(PriceItem(procedure: price.procedure, name: price.name, priceCents: price.priceCents, currency: currency, maxInstallments: installments))
+        settings.priceList = (priceList ?? []).map {
+            PriceItem(procedure: $0.procedure, name: $0.name, priceCents: $0.priceCents, currency: $0.currency.uppercased(), maxInstallments: $0.maxInstallments ?? 1)
         }
-        for (language, template) in templates ?? [:] {
-            guard ["pt", "en", "es", "ro"].contains(language) else { throw .init("templates: \(language) is not one of pt, en, es, ro") }
-            guard !template.name.isEmpty, !template.languageCode.isEmpty else { throw .init("templates.\(language) needs name and language_code") }
-            settings.templates[language] = WhatsAppTemplate(name: template.name, languageCode: template.languageCode, parameters: template.parameters ?? [])
-        }
+        settings.templates = (templates ?? [:]).mapValues { WhatsAppTemplate(name: $0.name, languageCode: $0.languageCode, parameters: $0.parameters ?? []) }
         if let quiet = quietHours {
             do { settings.quietHours = try QuietHours(start: quiet.start, end: quiet.end) } catch {
                 throw .init("quiet_hours must be two different HH:MM times, such as 21:00 and 08:00")
             }
         }
-        let minutes = appointmentMinutes ?? 30
-        guard (5...480).contains(minutes) else { throw .init("appointment_minutes must be from 5 to 480") }
-        settings.appointmentMinutes = minutes
-        let confidence = minimumConfidence ?? 0.6
-        guard (0...1).contains(confidence) else { throw .init("minimum_confidence must be from 0 to 1") }
-        settings.minimumConfidence = confidence
+        settings.appointmentMinutes = appointmentMinutes ?? settings.appointmentMinutes
+        settings.minimumConfidence = minimumConfidence ?? settings.minimumConfidence
+        // The domain's rules, the same ones clinicflow.yml is held to.
+        if let problem = settings.problem { throw .init(problem) }
         return settings
     }
 
