@@ -168,11 +168,17 @@ import VaporTesting
             _ = try await engine.scheduling.book(Slot(practitionerID: dentist.id, startsAt: start, endsAt: start.addingTimeInterval(1800)), clinicID: bed.clinicA1.id, contactID: contactID, leadID: nil, source: "console")
             try await engine.events.append(try EventDraft(clinicID: bed.clinicA1.id, stream: Contact.stream(contactID), type: "lead.stage_changed", encoding: ["to": "QUALIFIED"]))
 
+            var lead = try #require(try await engine.leads.find(id: bed.ids["leadID"]!, clinicID: bed.clinicA1.id))
+            lead.depositMinor = 15_000
+            lead.currency = "BRL"
+            try await engine.leads.save(lead)
+
             let tester = try bed.app.testing()
             let path = "/clinics/\(bed.clinicA1.id.lowercased)/contacts/\(contactID.lowercased)"
             let html = try await tester.sendRequest(.GET, path, headers: try await signIn(bed, "consultantA1").headers).body.string
             #expect(html.contains("4/5 WARM") && html.contains("asks about implant"))
             #expect(html.contains("opted out: transactional messages only"))
+            #expect(html.contains("deposit paid R$ 150,00"), "the Stripe deposit on the lead")
             #expect(html.contains("Asked on the phone &lt;not&gt; to be messaged"))
             #expect(html.contains("with Dra. Ana · <strong>booked</strong> · console"))
             // Consultants move it on with one click (PATCH through the console API) and book a free slot.

@@ -50,10 +50,16 @@ struct ContactView {
         }
         return """
             <article class="lead"><h3>\(lead.stage) · \(lead.status.rawValue)\(lead.urgent ? " · URGENT" : "")</h3>
-            <p class="meta">source \(lead.source ?? "–") · procedure \(lead.procedure ?? "–") · opened \(format(lead.createdAt))</p>
+            <p class="meta">source \(lead.source ?? "–") · procedure \(lead.procedure ?? "–") · opened \(format(lead.createdAt))\(deposit(lead))</p>
             <table><caption class="visually-hidden">Score history</caption><thead><tr><th>When</th><th>Score</th><th>Reasons</th><th>Scorer</th></tr></thead>
             <tbody>\(rows.isEmpty ? ["<tr><td colspan=\"4\">Not scored yet.</td></tr>"] : rows)</tbody></table></article>
             """
+    }
+
+    /// A paid deposit (Stripe), in the lead's currency.
+    private func deposit(_ lead: Lead) -> String {
+        guard let minor = lead.depositMinor, minor > 0 else { return "" }
+        return " · deposit paid " + MoneyFormat.format(cents: Int(minor), currency: lead.currency ?? "", language: lead.language)
     }
 
     private var api: String { "/console/api/v1/clinics/\(clinic.id.lowercased)" }
