@@ -35,6 +35,18 @@ import VaporTesting
         }
     }
 
+    @Test func behindATrustedProxyEachClientHasItsOwnBudget() async throws {
+        try await withApp(.sqlite, environment: ["CLINICFLOW_RATE_LIMIT_PER_MINUTE": "2", "CLINICFLOW_TRUST_FORWARDED_FOR": "true"]) { app, _ in
+            let tester = try app.testing()
+            func call(from client: String) async throws -> HTTPStatus {
+                try await tester.sendRequest(.GET, "/api/v1/clinics", headers: ["X-Forwarded-For": "\(client), 10.0.0.1"]).status
+            }
+            for _ in 0..<2 { #expect(try await call(from: "203.0.113.7") == .unauthorized) }
+            #expect(try await call(from: "203.0.113.7") == .tooManyRequests)
+            #expect(try await call(from: "198.51.100.9") == .unauthorized, "another client behind the same proxy")
+        }
+    }
+
     @Test func aTokenIsThrottledOnItsOwnAndWebhooksHaveTheirBudget() async throws {
         try await withApp(.sqlite, environment: ["CLINICFLOW_TOKEN_RATE_LIMIT_PER_MINUTE": "3", "CLINICFLOW_WEBHOOK_RATE_LIMIT_PER_MINUTE": "2"]) { app, _ in
             let tester = try app.testing()

@@ -75,7 +75,8 @@ public enum ClinicFlowApp {
         app.middleware.use(RateLimitMiddleware(
             perAddress: limits.perAddress > 0 ? RateLimiter(perMinute: limits.perAddress) : nil,
             perToken: limits.perToken > 0 ? RateLimiter(perMinute: limits.perToken) : nil,
-            webhooksPerAddress: limits.webhooksPerAddress > 0 ? RateLimiter(perMinute: limits.webhooksPerAddress) : nil
+            webhooksPerAddress: limits.webhooksPerAddress > 0 ? RateLimiter(perMinute: limits.webhooksPerAddress) : nil,
+            trustForwardedFor: limits.trustForwardedFor
         ))
 
         try app.register(collection: HealthController(services: services))

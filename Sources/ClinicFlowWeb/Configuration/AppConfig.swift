@@ -54,6 +54,9 @@ public struct AppConfig: Sendable {
         public var perAddress = 600
         public var perToken = 1200
         public var webhooksPerAddress = 60_000
+        /// Behind a reverse proxy every request comes from the proxy: then the client's address is the
+        /// first one in `Forwarded`/`X-Forwarded-For`. Only turn on when a proxy sets (and overwrites) them.
+        public var trustForwardedFor = false
         public init() {}
     }
 

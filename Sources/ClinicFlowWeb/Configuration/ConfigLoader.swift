@@ -63,6 +63,7 @@ public enum ConfigLoader {
         var rateLimits = AppConfig.RateLimits()
         rateLimits.perAddress = reader.int(Settings.rateLimit, default: rateLimits.perAddress, in: 0...1_000_000)
         rateLimits.perToken = reader.int(Settings.tokenRateLimit, default: rateLimits.perToken, in: 0...1_000_000)
+        rateLimits.trustForwardedFor = reader.bool(Settings.trustForwardedFor, default: false)
         rateLimits.webhooksPerAddress = reader.int(Settings.webhookRateLimit, default: rateLimits.webhooksPerAddress, in: 0...10_000_000)
 
         let sqlitePath = reader.string(Settings.sqlitePath, default: defaultSQLitePath)

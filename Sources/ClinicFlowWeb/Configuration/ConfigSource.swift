@@ -93,11 +93,12 @@ enum Settings {
     static let corsOrigins = Setting(fileKey: "server.cors_origins", envKeys: ["CLINICFLOW_CORS_ORIGINS"])
     static let rateLimit = Setting(fileKey: "server.rate_limit_per_minute", envKeys: ["CLINICFLOW_RATE_LIMIT_PER_MINUTE"])
     static let tokenRateLimit = Setting(fileKey: "server.token_rate_limit_per_minute", envKeys: ["CLINICFLOW_TOKEN_RATE_LIMIT_PER_MINUTE"])
+    static let trustForwardedFor = Setting(fileKey: "server.trust_forwarded_for", envKeys: ["CLINICFLOW_TRUST_FORWARDED_FOR"])
     static let webhookRateLimit = Setting(fileKey: "server.webhook_rate_limit_per_minute", envKeys: ["CLINICFLOW_WEBHOOK_RATE_LIMIT_PER_MINUTE"])
 
     static let all = [
         mode, host, port, maxBodyBytes, accessLog, logLevel, databaseURL, sqlitePath, poolSize, jwtSecret,
         encryptionKey, jobsInProcess, jobConcurrency, jobLease, jobMaxAttempts, jobRetryBase, jobRetryMax, jobPoll,
-        publicURL, bcryptCost, corsOrigins, rateLimit, tokenRateLimit, webhookRateLimit,
+        publicURL, bcryptCost, corsOrigins, rateLimit, tokenRateLimit, webhookRateLimit, trustForwardedFor,
     ]
 }

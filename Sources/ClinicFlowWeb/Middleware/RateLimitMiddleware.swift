@@ -44,9 +44,10 @@ struct RateLimitMiddleware: Middleware {
     let perAddress: RateLimiter?
     let perToken: RateLimiter?
     let webhooksPerAddress: RateLimiter?
+    var trustForwardedFor = false
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let address = request.remoteAddress?.ipAddress ?? "unknown"
+        let address = (trustForwardedFor ? request.peerAddress : request.remoteAddress)?.ipAddress ?? "unknown"
         let path = request.url.path
         // Health checks come from the orchestrator; never throttle them.
         if path == "/live" || path == "/ready" || path == "/health" || path == "/metrics" { return next.respond(to: request) }
