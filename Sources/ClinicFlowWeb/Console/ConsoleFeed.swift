@@ -37,6 +37,7 @@ struct ConsoleFeed {
     let feeds: ConsoleFeeds
     /// How often the store is read, and how long one connection lives before the browser reconnects.
     static let interval: Duration = .milliseconds(500)
+    static let coalesce: Duration = .milliseconds(100)
     static let lifetime: TimeInterval = 300
 
     func stream(_ request: Request, clinic: Clinic) async throws -> Response {
@@ -76,9 +77,10 @@ struct ConsoleFeed {
                         lastWrite = Date()
                     }
                     if once { break }
-                    // Woken at once by a commit anywhere (PostgreSQL NOTIFY); otherwise a short poll.
+                    // Woken at once by a commit anywhere (PostgreSQL NOTIFY); otherwise a short poll. The
+                    // short pause after a ring batches a burst of commits into one read per feed.
                     await services.changes.wait(upTo: Self.interval)
-                    try Task.checkCancellation()
+                    try await Task.sleep(for: Self.coalesce)
                 }
                 try await writer.write(.end)
             } catch {
