@@ -90,7 +90,7 @@ struct Intake {
             try await recordMessage(message, contactID: contactID)
             try await noteFirstInbound(lead)
             try await scoreLater(lead)
-            if created { try await syncContact(contactID, origin: nil) }
+            if created { try await syncContact(contactID) }
         case .formLead(let form):
             let lead = try await openLead(contactID: contactID, utm: form.utm, procedure: form.procedure)
             try await noteFirstInbound(lead)
@@ -101,7 +101,7 @@ struct Intake {
                 try await recordMessage(InboundMessage(providerMessageID: "form:\(event.providerEventID)", senderName: form.name, text: words, sentAt: occurredAt), contactID: contactID)
             }
             try await scoreLater(lead)
-            try await syncContact(contactID, origin: nil)
+            try await syncContact(contactID)
         case .booking(let booking):
             let lead = try await openLead(contactID: contactID, utm: .init(), procedure: nil)
             try await append("booking.\(booking.action.rawValue)", stream: Contact.stream(contactID), CRMEvents.Booking(leadID: lead.id, booking: booking))
@@ -109,7 +109,7 @@ struct Intake {
                 try await advance(lead, to: "MEETING_SCHEDULED", reason: "booking \(booking.bookingUID)")
             }
             try await applyBooking(booking, contactID: contactID, lead: lead)
-            try await syncContact(contactID, origin: nil)
+            try await syncContact(contactID)
         case .payment(let payment):
             try await applyPayment(payment, contactID: contactID)
         case .call(let call):

@@ -40,7 +40,7 @@ extension Intake {
             guard case .success = result else {
                 return try await task("calcom_conflict", "Cal.com booked \(practitioner.name) at a time ClinicFlow already has taken: check both calendars")
             }
-            try await FollowUpMessenger(components: components).sendIfPossible(
+            try await FollowUpMessenger(components: components).send(
                 .bookingConfirmation, contactID: contactID, clinic: clinic, when: start, practitioner: practitioner.name, preferredProvider: .chatwoot,
                 key: "booking:\(booking.bookingUID):\(booking.action.rawValue)", correlationID: correlationID, on: database
             )
@@ -125,7 +125,7 @@ extension Intake {
         guard call.phase == .missed, call.direction?.contains("outbound") != true else { return }
         let settings = try await components.scoring.schedulingSettings(clinicID: clinic.id, on: database)
         guard settings.missedCallTextBack else { return }
-        try await FollowUpMessenger(components: components).sendIfPossible(
+        try await FollowUpMessenger(components: components).send(
             .missedCall, contactID: contactID, clinic: clinic, key: "missed_call:\(call.callID)", correlationID: correlationID, on: database
         )
     }
@@ -155,23 +155,8 @@ extension Intake {
     }
 
     /// Pushes a contact ClinicFlow learned about to the mirrored CRMs.
-    func syncContact(_ contactID: UUID, origin: SyncSystem?) async throws {
+    func syncContact(_ contactID: UUID) async throws {
         guard let contact = try await components.contacts.find(id: contactID, clinicID: clinic.id, on: database) else { return }
-        try await CRMSync(components: components).pushLater(
-            contactID: contactID, clinicID: clinic.id, fingerprint: CRMSync.fingerprint(contact), except: origin, correlationID: correlationID, on: database
-        )
-    }
-}
-
-extension FollowUpMessenger {
-    /// Sends when the clinic has a way to; otherwise the follow-up simply does not apply.
-    func sendIfPossible(
-        _ kind: FollowUpKind, contactID: UUID, clinic: Clinic, when: Date? = nil, practitioner: String? = nil, preferredProvider: Provider? = nil,
-        key: String, correlationID: String?, on database: any Database
-    ) async throws {
-        _ = try await send(
-            kind, contactID: contactID, clinic: clinic, when: when, practitioner: practitioner, preferredProvider: preferredProvider, key: key,
-            correlationID: correlationID, on: database
-        )
+        try await components.syncContactLater(contact, correlationID: correlationID, on: database)
     }
 }

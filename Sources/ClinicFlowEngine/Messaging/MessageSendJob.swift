@@ -81,6 +81,10 @@ public struct MessageSendJob: Sendable {
         if purpose == .proactive, try await components.consent.latestKind(contactID: contact.id) == .expired {
             return try await finish(message, status: "cancelled", error: "the contact's consent expired; ask again before sending follow-ups", context: context)
         }
+        // What goes outside WhatsApp's window: the message's own template (a reminder's, filled when it
+        // was queued), else the clinic's general one for the contact's language.
+        let outsideWindow = message.template.map { ($0.template, $0.parameters) }
+            ?? settings.template(language: language).map { ($0, $0.filled(name: contact.name, clinic: clinic.name)) }
         var content: OutboundMessage.Content = .text(message.body ?? "")
         var templateName: String?
         switch policy.decide(purpose: purpose, optedOut: optedOut, lastInbound: conversation.lastInboundAt, language: language, now: context.queue.now, preferred: message.template?.template) {
@@ -88,9 +92,9 @@ public struct MessageSendJob: Sendable {
             return try await finish(message, status: optedOut ? "cancelled" : "failed", error: reason, context: context)
         case .holdUntil(let date):
             return try await later(message, at: date, reason: nil, context: context)
-        case .template(let template):
-            // A reminder has its own approved template, with its parameters filled when it was queued.
-            let parameters = message.template?.template == template ? message.template!.parameters : template.filled(name: contact.name, clinic: clinic.name)
+        case .template(let chosen):
+            // The policy picks the same template as `outsideWindow` (the message's own, else the clinic's).
+            let (template, parameters) = outsideWindow ?? (chosen, chosen.filled(name: contact.name, clinic: clinic.name))
             content = .template(template, parameters: parameters)
             templateName = template.name
         case .freeForm:
@@ -108,10 +112,7 @@ public struct MessageSendJob: Sendable {
         attempt.providerCalled = true
         var outcome = await sender.send(OutboundMessage(to: phone, content: content, conversationID: conversation.externalID), with: configuration)
         // Meta's clock for the window can differ from ours: on 131047 send the template instead, once.
-        if case .rejected(WhatsAppCloudSender.reEngagementError?, _, _) = outcome, templateName == nil,
-            let (template, parameters) = message.template.map({ ($0.template, $0.parameters) })
-                ?? settings.template(language: language).map({ ($0, $0.filled(name: contact.name, clinic: clinic.name)) })
-        {
+        if case .rejected(WhatsAppCloudSender.reEngagementError?, _, _) = outcome, templateName == nil, let (template, parameters) = outsideWindow {
             templateName = template.name
             outcome = await sender.send(OutboundMessage(to: phone, content: .template(template, parameters: parameters), conversationID: conversation.externalID), with: configuration)
         }

@@ -21,7 +21,9 @@ struct FollowUpMessenger {
         }
     }
 
-    /// Queues the message; the reason it cannot go when there is one. `key` makes it once.
+    /// Queues the message; the reason it cannot go when there is one (callers for whom the follow-up
+    /// simply does not apply then ignore it). `key` makes it once.
+    @discardableResult
     func send(
         _ kind: FollowUpKind, contactID: UUID, clinic: Clinic, when: Date? = nil, practitioner: String? = nil, preferredProvider: Provider? = nil,
         key: String, correlationID: String?, on database: any Database

@@ -40,10 +40,11 @@ public struct CRMActivityJob: Sendable {
     func run(_ payload: Payload, context: JobContext) async throws {
         guard let clinicID = context.job.clinicID, let contact = try await components.contacts.find(id: payload.contactID, clinicID: clinicID) else { return }
         let system: SyncSystem = payload.activity == .hubspotHotLead ? .hubspot : .twenty
-        guard case .success(let connection) = try await CRMSync(components: components).connection(system, clinicID: clinicID) else { return }
+        let sync = CRMSync(components: components)
+        guard case .success(let connection) = try await sync.connection(system, clinicID: clinicID) else { return }
         let step = Steps(components: components, clinicID: clinicID, contactID: contact.id, key: context.job.id.uuidString.lowercased(), context: context)
         do {
-            let personID = try await person(contact, system: system, connection: connection, clinicID: clinicID)
+            let personID = try await person(contact, system: system, sync: sync, connection: connection, clinicID: clinicID)
             switch payload.activity {
             case .hubspotHotLead:
                 let client = HubSpotClient(connection: connection)
@@ -69,14 +70,12 @@ public struct CRMActivityJob: Sendable {
     }
 
     /// The contact's record in the CRM, created or updated first so the activity has somewhere to go.
-    private func person(_ contact: Contact, system: SyncSystem, connection: CRMConnection, clinicID: UUID) async throws -> String {
+    private func person(_ contact: Contact, system: SyncSystem, sync: CRMSync, connection: CRMConnection, clinicID: UUID) async throws -> String {
         let link = try await components.sync.link(contactID: contact.id, system: system)
-        let fingerprint = CRMSync.fingerprint(contact)
-        if let id = link?.externalID, link?.contentHash == fingerprint.hash { return id }
-        let knownID = link?.externalID ?? contact.identities.first { $0.kind.rawValue == system.rawValue }?.value
-        let person = CRMPerson(name: fingerprint.name, email: fingerprint.email, phone: contact.phone.flatMap { PhoneNumber.normalize($0, defaultRegion: "US") })
-        let id = try await CRMClients.contacts(system, connection).upsert(person, knownID: knownID)
-        try await components.sync.save(contactID: contact.id, clinicID: clinicID, system: system, externalID: id, contentHash: fingerprint.hash)
+        let hash = CRMSync.fingerprint(contact).hash
+        if let id = link?.externalID, link?.contentHash == hash { return id }
+        let (id, _) = try await sync.push(contact, to: system, connection: connection, link: link)
+        try await components.sync.save(contactID: contact.id, clinicID: clinicID, system: system, externalID: id, contentHash: hash)
         return id
     }
 

@@ -13,23 +13,38 @@ struct CRMSync {
     static let mirrored: [SyncSystem] = [.chatwoot, .twenty]
 
     func connection(_ system: SyncSystem, clinicID: UUID, on database: (any Database)? = nil) async throws -> Result<CRMConnection, CRMError>? {
-        let channels = try await components.channels.list(clinicID: clinicID, on: database).filter { $0.active && $0.provider == system.provider }
-        var failure: CRMError?
-        for channel in channels {
-            guard let (channel, credentials) = try await components.channels.findWithCredentials(id: channel.id, on: database) else { continue }
-            switch CRMConnection.of(channel, credentials: credentials, timeout: components.sendTimeout) {
-            case .success(let connection): return .success(connection)
-            case .failure(let error): failure = error
-            }
+        try await connections([system], clinicID: clinicID, on: database)[system]
+    }
+
+    /// The API connection of each of `systems` the clinic has a channel for, from one read of its channels.
+    /// A webhook-only channel (no API credentials) gives the reason instead: "receive, don't push".
+    func connections(_ systems: [SyncSystem], clinicID: UUID, on database: (any Database)? = nil) async throws -> [SyncSystem: Result<CRMConnection, CRMError>] {
+        var found: [SyncSystem: Result<CRMConnection, CRMError>] = [:]
+        for channel in try await components.channels.list(clinicID: clinicID, on: database) where channel.active {
+            guard let system = SyncSystem(provider: channel.provider), systems.contains(system), (try? found[system]?.get()) == nil,
+                let (channel, credentials) = try await components.channels.findWithCredentials(id: channel.id, on: database)
+            else { continue }
+            found[system] = CRMConnection.of(channel, credentials: credentials, timeout: components.sendTimeout)
         }
-        // A webhook-only channel (no API credentials) means "receive, don't push".
-        return failure.map { .failure($0) }
+        return found
+    }
+
+    /// Upserts the contact in `system` (by the known id, else by email or phone) and returns its id there
+    /// and whether it was already linked. The caller records the link.
+    func push(_ contact: Contact, to system: SyncSystem, connection: CRMConnection, link: SyncRepository.Link?) async throws(CRMError) -> (externalID: String, wasLinked: Bool) {
+        let fingerprint = Self.fingerprint(contact)
+        let knownID = link?.externalID ?? contact.identities.first { $0.kind.rawValue == system.rawValue }?.value
+        // Stored phones are E.164 already; the region only matters for numbers without a country code.
+        let person = CRMPerson(name: fingerprint.name, email: fingerprint.email, phone: contact.phone.flatMap { PhoneNumber.normalize($0, defaultRegion: "US") })
+        return (try await CRMClients.contacts(system, connection).upsert(person, knownID: knownID), knownID != nil)
     }
 
     /// Queues a push of the contact to every mirrored CRM but `origin`, once per content version.
     func pushLater(contactID: UUID, clinicID: UUID, fingerprint: SyncFingerprint, except origin: SyncSystem?, correlationID: String?, on database: any Database) async throws {
-        for system in Self.mirrored where system != origin {
-            guard case .success = try await connection(system, clinicID: clinicID, on: database) else { continue }
+        let targets = Self.mirrored.filter { $0 != origin }
+        let connections = try await connections(targets, clinicID: clinicID, on: database)
+        for system in targets {
+            guard case .success = connections[system] else { continue }
             try await components.queue.enqueue(
                 try JobRequest(
                     kind: ContactSyncJob.kind, encoding: ContactSyncJob.Payload(contactID: contactID, system: system),

@@ -36,12 +36,11 @@ public struct ContactSyncJob: Sendable {
         let fingerprint = CRMSync.fingerprint(contact)
         let link = try await components.sync.link(contactID: contact.id, system: payload.system)
         guard link?.contentHash != fingerprint.hash else { return }
-        guard case .success(let connection) = try await CRMSync(components: components).connection(payload.system, clinicID: clinicID) else { return }
-        let knownID = link?.externalID ?? contact.identities.first { $0.kind.rawValue == payload.system.rawValue }?.value
-        let person = CRMPerson(name: fingerprint.name, email: fingerprint.email, phone: contact.phone.flatMap { PhoneNumber.normalize($0, defaultRegion: "US") })
-        let externalID: String
+        let sync = CRMSync(components: components)
+        guard case .success(let connection) = try await sync.connection(payload.system, clinicID: clinicID) else { return }
+        let (externalID, wasLinked): (String, Bool)
         do {
-            externalID = try await CRMClients.contacts(payload.system, connection).upsert(person, knownID: knownID)
+            (externalID, wasLinked) = try await sync.push(contact, to: payload.system, connection: connection, link: link)
         } catch {
             throw jobError(error)
         }
@@ -54,7 +53,7 @@ public struct ContactSyncJob: Sendable {
             try await components.events.append(
                 try EventDraft(
                     clinicID: clinicID, stream: Contact.stream(contact.id), type: "crm.contact_pushed",
-                    encoding: Synced(system: payload.system, externalID: externalID, wasLinked: knownID != nil), correlationID: context.job.correlationID,
+                    encoding: Synced(system: payload.system, externalID: externalID, wasLinked: wasLinked), correlationID: context.job.correlationID,
                     causationID: "job:\(context.job.id.uuidString.lowercased())", idempotencyKey: "crm.contact_pushed:\(payload.system.rawValue):\(contact.id):\(fingerprint.hash)"
                 ),
                 on: database

@@ -11,7 +11,6 @@ enum ConsoleAssets {
         var headers = HTTPHeaders()
         headers.contentType = type
         headers.add(name: .cacheControl, value: "public, max-age=300")
-        headers.add(name: "X-Content-Type-Options", value: "nosniff")
         return Response(status: .ok, headers: headers, body: .init(string: body))
     }
 

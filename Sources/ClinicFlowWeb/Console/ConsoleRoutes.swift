@@ -278,8 +278,7 @@ struct ConsoleRoutes: RouteCollection {
         headers.contentType = .html
         headers.add(name: .cacheControl, value: "no-store")
         headers.add(name: "Content-Security-Policy", value: "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
-        headers.add(name: "X-Content-Type-Options", value: "nosniff")
-        headers.add(name: "Referrer-Policy", value: "same-origin")
+        // nosniff, framing and referrer headers come from SecurityHeadersMiddleware, as on every answer.
         return Response(status: status, headers: headers, body: .init(string: html.rendered))
     }
 
