@@ -213,17 +213,14 @@ public struct DeliveryStore: Sendable {
     @discardableResult
     public func purgeBodies(clinicID: UUID, receivedBefore date: Date, on database: (any Database)? = nil) async throws -> Int {
         let sql = (database ?? store.db).sql
-        let filter = { (builder: SQLSelectBuilder) in
+        func due<Builder: SQLPredicateBuilder>(_ builder: Builder) -> Builder {
             builder.where("clinic_id", .equal, clinicID).where("received_at", .lessThan, date)
-                .where("status", .equal, DeliveryStatus.processed.rawValue).where(SQLFunction("COALESCE", args: SQLColumn("event_type"), SQLLiteral.string("")), .notEqual, SQLBind(Self.purged))
+                .where("status", .equal, DeliveryStatus.processed.rawValue)
+                .where(SQLFunction("COALESCE", args: SQLColumn("event_type"), SQLLiteral.string("")), .notEqual, SQLBind(Self.purged))
         }
-        let count = try await filter(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("deliveries"))
+        let count = try await due(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("deliveries"))
             .first(decodingColumn: "n", as: Int.self) ?? 0
-        try await sql.update("deliveries").set("body", to: SQLBind(Data())).set("event_type", to: Self.purged)
-            .where("clinic_id", .equal, clinicID).where("received_at", .lessThan, date)
-            .where("status", .equal, DeliveryStatus.processed.rawValue)
-            .where(SQLFunction("COALESCE", args: SQLColumn("event_type"), SQLLiteral.string("")), .notEqual, SQLBind(Self.purged))
-            .run()
+        try await due(sql.update("deliveries").set("body", to: SQLBind(Data())).set("event_type", to: Self.purged)).run()
         return count
     }
 
