@@ -4,8 +4,12 @@ import Foundation
 /// and idempotency) and ISO-8601 dates.
 public enum JSONCoding {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
-        try makeEncoder().encode(value)
+        try encoder.encode(value)
     }
+
+    /// Shared, because making a coder costs about as much as coding a small document with it
+    /// (Foundation's coders are thread-safe; their options are never changed after this).
+    private static let encoder = makeEncoder()
 
     public static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
@@ -14,9 +18,12 @@ public enum JSONCoding {
         return encoder
     }
 
-    public static var decoder: JSONDecoder {
+    public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder
-    }
+    }()
+
+    /// Foundation's defaults, for provider payloads and other documents without ISO-8601 dates.
+    public static let plainDecoder = JSONDecoder()
 }

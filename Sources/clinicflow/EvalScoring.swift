@@ -26,7 +26,7 @@ struct EvalScoring: ParsableCommand {
         var samples: [ScoringEvaluation.Sample] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
             do {
-                samples.append(try JSONDecoder().decode(ScoringEvaluation.Sample.self, from: Data(line.utf8)))
+                samples.append(try JSONCoding.plainDecoder.decode(ScoringEvaluation.Sample.self, from: Data(line.utf8)))
             } catch {
                 throw ValidationError("line \(number + 1) is not a labelled sample: \(error)")
             }

@@ -29,15 +29,20 @@ import Testing
                 try await queue.enqueue(JobRequest(kind: "work", idempotencyKey: "job-\(index)"))
                 if index.isMultiple(of: 50) { workerA.wake() }
             }
-            let finished = try await eventually(timeout: .seconds(60)) {
-                try await queue.count(status: .done) == total
+            // Stop both workers even when waiting fails: a worker left polling a closed store would
+            // take the whole test process down with it.
+            let finished: Result<Bool, any Error>
+            do {
+                finished = .success(try await eventually(timeout: .seconds(60)) { try await queue.count(status: .done) == total })
+            } catch {
+                finished = .failure(error)
             }
             workerA.stop()
             workerB.stop()
             for task in tasks { await task.value }
             await otherStore.shutdown()
+            #expect(try finished.get())
 
-            #expect(finished)
             #expect(runs.counts.count == total)
             #expect(runs.counts.values.allSatisfy { $0 == 1 })
             let leasedBy = try await store.sql().raw("SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'").first(decodingColumn: "n", as: Int.self)

@@ -75,7 +75,7 @@ public struct LLMAssistant: Sendable {
             breaker.recordFailure(key)
             return fallingBack(error.description)
         }
-        guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(content.utf8)),
+        guard let answer = try? JSONCoding.plainDecoder.decode(Answer.self, from: Data(content.utf8)),
             let proposed = AssistantStage(rawValue: answer.next_stage), (0...1).contains(answer.confidence)
         else {
             breaker.recordFailure(key)

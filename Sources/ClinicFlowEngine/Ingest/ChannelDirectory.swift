@@ -32,7 +32,7 @@ public final class ChannelDirectory: Sendable {
     }
 
     /// The cached entry when it is fresh; `nil` means "not known here yet", not "no such channel".
-    private func cached(_ id: UUID) -> Entry?? {
+    public func cached(_ id: UUID) -> Entry?? {
         let now = ContinuousClock.now
         guard let cached = cache.withLock({ $0[id] }),
             now - cached.loaded < (cached.entry == nil ? min(ttl, .seconds(5)) : ttl)

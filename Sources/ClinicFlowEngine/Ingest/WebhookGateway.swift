@@ -29,11 +29,42 @@ public struct WebhookGateway: Sendable {
     public func receive(
         provider name: String, channelID: String, request: WebhookRequest, correlationID: String?, on eventLoop: (any EventLoop)? = nil
     ) async throws -> Accepted {
-        let entry = try await resolve(provider: name, channelID: channelID)
-        let delivery = try accept(request, channel: entry.channel, credentials: entry.credentials, correlationID: correlationID)
-        let outcome = try await batcher.submit(delivery, on: eventLoop ?? channels.repository.store.db.eventLoop).get()
-        if case .stored = outcome { onStored() }
-        return Accepted(outcome: outcome, provider: entry.channel.provider)
+        let loop = eventLoop ?? channels.repository.store.db.eventLoop
+        return try await receive(provider: name, channelID: channelID, request: request, correlationID: correlationID, on: loop).get()
+    }
+
+    /// The same on event-loop futures, for the HTTP handler: with the channel cached, verification,
+    /// parsing and the hand-over to the batcher run right on the request's loop. An `async` handler
+    /// would hop to the concurrency pool and back for every webhook, which under a burst cost more
+    /// than the work itself.
+    public func receive(
+        provider name: String, channelID: String, request: WebhookRequest, correlationID: String?, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<Accepted> {
+        let entry: EventLoopFuture<ChannelDirectory.Entry>
+        do {
+            let (provider, id) = try parse(provider: name, channelID: channelID)
+            if let cached = channels.cached(id) {
+                entry = eventLoop.makeCompletedFuture { try Self.usable(cached, provider: provider, channelID: channelID) }
+            } else {
+                entry = eventLoop.makeFutureWithTask {
+                    try Self.usable(try await channels.lookup(id), provider: provider, channelID: channelID)
+                }
+            }
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+        return entry.flatMap { entry in
+            let delivery: NewDelivery
+            do {
+                delivery = try accept(request, channel: entry.channel, credentials: entry.credentials, correlationID: correlationID)
+            } catch {
+                return eventLoop.makeFailedFuture(error)
+            }
+            return batcher.submit(delivery, on: eventLoop).map { outcome in
+                if case .stored = outcome { onStored() }
+                return Accepted(outcome: outcome, provider: entry.channel.provider)
+            }
+        }
     }
 
     /// Checks a request against its channel and turns it into a delivery to store; throws the rejection.
@@ -62,10 +93,22 @@ public struct WebhookGateway: Sendable {
 
     /// The channel named in the URL, which must exist, be active and belong to that provider.
     public func resolve(provider name: String, channelID: String) async throws -> ChannelDirectory.Entry {
+        let (provider, id) = try parse(provider: name, channelID: channelID)
+        return try Self.usable(try await channels.lookup(id), provider: provider, channelID: channelID)
+    }
+
+    private func parse(provider name: String, channelID: String) throws -> (Provider, UUID) {
         guard let provider = Provider(rawValue: name) else {
             throw WebhookRejection(status: 404, reason: "unknown provider \(name); expected one of \(Provider.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard let id = UUID(uuidString: channelID), let entry = try await channels.lookup(id), entry.channel.provider == provider else {
+        guard let id = UUID(uuidString: channelID) else {
+            throw WebhookRejection(status: 404, reason: "no \(provider.rawValue) channel \(channelID)")
+        }
+        return (provider, id)
+    }
+
+    private static func usable(_ entry: ChannelDirectory.Entry?, provider: Provider, channelID: String) throws -> ChannelDirectory.Entry {
+        guard let entry, entry.channel.provider == provider else {
             throw WebhookRejection(status: 404, reason: "no \(provider.rawValue) channel \(channelID)")
         }
         guard entry.channel.active else {

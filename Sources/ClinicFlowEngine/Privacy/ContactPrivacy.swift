@@ -134,7 +134,7 @@ public struct ContactPrivacy: Sendable {
                 .init(id: $0.id, startsAt: $0.startsAt, status: $0.status.rawValue, source: $0.source)
             },
             events: try await events(contactID).map { event in
-                .init(type: event.type, occurredAt: event.occurredAt, payload: (try? JSONDecoder().decode(JSONValue.self, from: event.payload)) ?? .null)
+                .init(type: event.type, occurredAt: event.occurredAt, payload: (try? JSONCoding.plainDecoder.decode(JSONValue.self, from: event.payload)) ?? .null)
             }
         )
     }

@@ -69,7 +69,7 @@ public struct LLMScorer: Sendable {
             breaker.recordFailure(key)
             return fallingBack(error.description)
         }
-        guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(content.utf8)) else {
+        guard let answer = try? JSONCoding.plainDecoder.decode(Answer.self, from: Data(content.utf8)) else {
             breaker.recordFailure(key)
             return fallingBack("the answer was not JSON of the requested shape")
         }

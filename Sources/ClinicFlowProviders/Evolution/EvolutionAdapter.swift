@@ -41,7 +41,7 @@ public struct EvolutionAdapter: WebhookAdapter {
         case "messages.upsert":
             return try messageRecords(webhook).compactMap { record in
                 let data = try JSONEncoder().encode(record)
-                return message(try JSONDecoder().decode(EvolutionMessage.self, from: data), webhook: webhook)
+                return message(try JSONCoding.plainDecoder.decode(EvolutionMessage.self, from: data), webhook: webhook)
             }
         case "messages.update":
             return messageRecords(webhook).compactMap { status($0) }

@@ -26,8 +26,8 @@ public struct MetaAdapter: WebhookAdapter {
     }
 
     public func inspect(_ request: WebhookRequest) throws -> DeliveryIdentity {
-        let webhook = try decodeJSON(MetaWebhook.self, from: request.body)
-        return .ids(MetaNormalizer.ids(in: webhook), eventType: webhook.object, body: request.body)
+        let webhook = try decodeJSON(MetaWebhookIdentity.self, from: request.body)
+        return .ids(webhook.ids, eventType: webhook.object, body: request.body)
     }
 
     public func normalize(_ delivery: DeliveryContent, channel: ClinicChannel) throws -> [InboundEvent] {

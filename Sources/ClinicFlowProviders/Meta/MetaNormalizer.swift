@@ -14,12 +14,15 @@ enum MetaNormalizer {
         return events
     }
 
-    /// Dedupe key for a delivery: every message id and status transition it carries.
+    /// Dedupe ids for a delivery: every message id and status transition it carries.
     static func ids(in webhook: MetaWebhook) -> [String] {
         webhook.entry.flatMap(\.changes).flatMap { change in
-            (change.value.messages ?? []).map(\.id) + (change.value.statuses ?? []).map { "\($0.id):\($0.status)" }
+            (change.value.messages ?? []).map(\.id) + (change.value.statuses ?? []).map { statusKey($0.id, $0.status) }
         }
     }
+
+    /// A status update is its own delivery: `sent` and `read` for one message are two.
+    static func statusKey(_ id: String, _ status: String) -> String { "\(id):\(status)" }
 
     static func messageEvents(_ value: MetaWebhook.Value, provider: Provider) -> [InboundEvent] {
         let names = Dictionary((value.contacts ?? []).compactMap { contact in

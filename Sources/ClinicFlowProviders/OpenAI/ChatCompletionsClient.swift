@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ClinicFlowDomain
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -81,7 +82,7 @@ public struct ChatCompletionsClient: Sendable {
             }
             var choices: [Choice]
         }
-        guard let completion = try? JSONDecoder().decode(Completion.self, from: Data(bytes.readableBytesView)) else {
+        guard let completion = try? JSONCoding.plainDecoder.decode(Completion.self, from: Data(bytes.readableBytesView)) else {
             throw .invalidResponse("not a chat completion")
         }
         guard let content = completion.choices.first?.message.content, !content.isEmpty else {

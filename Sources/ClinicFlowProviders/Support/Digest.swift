@@ -38,13 +38,13 @@ public enum Digest {
 
     /// Compares a received hex signature with the expected MAC, in constant time, either case.
     public static func matchesHex(_ received: String, _ expected: [UInt8]) -> Bool {
-        guard let bytes = Hex.decode(received.trimmingCharacters(in: .whitespaces)) else { return false }
+        guard let bytes = Hex.decode(ASCII.trimmingWhitespace(received)) else { return false }
         return ConstantTime.equals(bytes, expected)
     }
 
     /// Compares a received base64 signature with the expected MAC, in constant time.
     public static func matchesBase64(_ received: String, _ expected: [UInt8]) -> Bool {
-        guard let data = Data(base64Encoded: received.trimmingCharacters(in: .whitespaces)) else { return false }
+        guard let data = Data(base64Encoded: String(ASCII.trimmingWhitespace(received))) else { return false }
         return ConstantTime.equals(Array(data), expected)
     }
 }

@@ -1,3 +1,4 @@
+import ClinicFlowDomain
 import Foundation
 
 /// Verifies an HS256 JSON Web Token, as Evolution API signs its webhooks with the instance's `jwt_key`.
@@ -8,14 +9,14 @@ public enum HS256JWT {
         guard parts.count == 3, let headerData = base64URL(parts[0]), let payloadData = base64URL(parts[1]),
             let signature = base64URL(parts[2])
         else { throw WebhookRejection.unauthorized("the bearer token is not a JWT") }
-        guard let header = try? JSONDecoder().decode(JSONValue.self, from: headerData), header["alg"]?.text == "HS256" else {
+        guard let header = try? JSONCoding.plainDecoder.decode(JSONValue.self, from: headerData), header["alg"]?.text == "HS256" else {
             throw WebhookRejection.unauthorized("the bearer token must be signed with HS256")
         }
         let expected = Digest.hmacSHA256(key: key, message: Array("\(parts[0]).\(parts[1])".utf8))
         guard ConstantTime.equals(Array(signature), expected) else {
             throw WebhookRejection.unauthorized("the bearer token's signature does not match the channel's jwt_key")
         }
-        guard let claims = (try? JSONDecoder().decode(JSONValue.self, from: payloadData))?.object else {
+        guard let claims = (try? JSONCoding.plainDecoder.decode(JSONValue.self, from: payloadData))?.object else {
             throw WebhookRejection.unauthorized("the bearer token's claims are not a JSON object")
         }
         if let exp = claims["exp"]?.int, Double(exp) + leeway < now.timeIntervalSince1970 {

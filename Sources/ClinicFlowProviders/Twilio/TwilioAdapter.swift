@@ -83,7 +83,7 @@ public struct TwilioAdapter: WebhookAdapter {
     /// Form fields, or a flat JSON object's scalar members.
     static func fields(_ body: [UInt8], mediaType: String?) throws -> [String: String] {
         if mediaType == "application/json" {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(body)).stringMap
+            return try JSONCoding.plainDecoder.decode(JSONValue.self, from: Data(body)).stringMap
         }
         return FormEncoding.dictionary(try FormEncoding.parse(body))
     }

@@ -67,7 +67,7 @@ public struct WebFormAdapter: WebhookAdapter {
     static func fields(_ body: [UInt8], mediaType: String?) throws -> [String: String] {
         let map: [String: String]
         if mediaType == "application/json" {
-            let value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+            let value = try JSONCoding.plainDecoder.decode(JSONValue.self, from: Data(body))
             guard value.object != nil else { throw WebhookRejection.badRequest("the form body must be a JSON object") }
             map = value.stringMap
         } else {

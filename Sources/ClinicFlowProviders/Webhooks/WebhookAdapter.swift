@@ -56,7 +56,7 @@ public struct DeliveryContent: Sendable {
 extension WebhookAdapter {
     /// Decodes JSON with ClinicFlow's conventions; failures surface as `DecodingError` with their path.
     func decodeJSON<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(body))
+        try JSONCoding.plainDecoder.decode(T.self, from: Data(body))
     }
 
     func requireCredential(_ name: String, in credentials: ChannelCredentials) throws -> String {

@@ -20,8 +20,8 @@ public struct WebhookRequest: Sendable {
     /// The media type without parameters, lower-cased: `application/json`.
     public var mediaType: String? {
         headers.first("Content-Type")?
-            .split(separator: ";").first
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            .split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first
+            .map { ASCII.trimmingWhitespace($0).lowercased() }
     }
 
     public var bodyData: Data { Data(body) }

@@ -89,7 +89,7 @@ public struct SchedulingRepository: Sendable {
             .from("practitioners").where("clinic_id", .equal, clinicID).orderBy("name").orderBy("id").all()
             .map { row in
                 func decode<T: Decodable>(_ column: String, _ type: T.Type) throws -> T? {
-                    try row.decode(column: column, as: String?.self).map { try JSONDecoder().decode(T.self, from: Data($0.utf8)) }
+                    try row.decode(column: column, as: String?.self).map { try JSONCoding.plainDecoder.decode(T.self, from: Data($0.utf8)) }
                 }
                 return Practitioner(
                     id: try row.decode(column: "id", as: UUID.self), clinicID: try row.decode(column: "clinic_id", as: UUID.self),

@@ -75,7 +75,7 @@ extension ConversationRepository {
         guard let json = try await (database ?? store.db).sql.select().column("assistant_state").from("conversations")
             .where("id", .equal, conversationID).first(decodingColumn: "assistant_state", as: String?.self) ?? nil
         else { return nil }
-        return try JSONDecoder().decode(AssistantState.self, from: Data(json.utf8))
+        return try JSONCoding.plainDecoder.decode(AssistantState.self, from: Data(json.utf8))
     }
 
     public func saveAssistantState(_ state: AssistantState, conversationID: UUID, on database: (any Database)? = nil) async throws {

@@ -131,7 +131,7 @@ public struct ConversationRepository: Sendable {
                     templateName: try row.decode(column: "template_name", as: String?.self),
                     error: try row.decode(column: "error", as: String?.self)
                 )
-        message.template = try row.decode(column: "template", as: String?.self).flatMap { try? JSONDecoder().decode(PreparedTemplate.self, from: Data($0.utf8)) }
+        message.template = try row.decode(column: "template", as: String?.self).flatMap { try? JSONCoding.plainDecoder.decode(PreparedTemplate.self, from: Data($0.utf8)) }
         return message
     }
 

@@ -40,7 +40,7 @@ public struct ScoringRepository: Sendable {
                     score: try row.decode(column: "score", as: Int.self),
                     temperature: Temperature(rawValue: try row.decode(column: "temperature", as: String.self)) ?? .cold,
                     confidence: try row.decode(column: "confidence", as: Double.self),
-                    reasons: (try? JSONDecoder().decode([String].self, from: Data(try row.decode(column: "reasons", as: String.self).utf8))) ?? [],
+                    reasons: (try? JSONCoding.plainDecoder.decode([String].self, from: Data(try row.decode(column: "reasons", as: String.self).utf8))) ?? [],
                     procedure: try row.decode(column: "procedure", as: String?.self),
                     budgetMentioned: try row.decode(column: "budget_mentioned", as: Bool.self),
                     urgency: Urgency(rawValue: try row.decode(column: "urgency", as: String.self)) ?? .none,
@@ -158,7 +158,7 @@ public struct ScoringRepository: Sendable {
             .from("clinic_settings").where("clinic_id", .equal, clinicID).first()
         else { return (ClinicSettings(), nil) }
         func decode<T: Decodable>(_ column: String, _ type: T.Type) throws -> T? {
-            try row.decode(column: column, as: String?.self).map { try JSONDecoder().decode(T.self, from: Data($0.utf8)) }
+            try row.decode(column: column, as: String?.self).map { try JSONCoding.plainDecoder.decode(T.self, from: Data($0.utf8)) }
         }
         let settings = ClinicSettings(
             vocabulary: try decode("scoring", ScoringVocabulary.self) ?? .empty, routing: try decode("routing", RoutingRules.self) ?? .init(),
@@ -190,7 +190,7 @@ public struct ScoringRepository: Sendable {
         guard let json = try await (database ?? store.db).sql.select().column("assistant").from("clinic_settings").where("clinic_id", .equal, clinicID)
             .first(decodingColumn: "assistant", as: String?.self) ?? nil
         else { return AssistantSettings() }
-        return try JSONDecoder().decode(AssistantSettings.self, from: Data(json.utf8))
+        return try JSONCoding.plainDecoder.decode(AssistantSettings.self, from: Data(json.utf8))
     }
 
     public func saveAssistantSettings(_ settings: AssistantSettings, clinicID: UUID, on database: (any Database)? = nil) async throws {
@@ -204,7 +204,7 @@ public struct ScoringRepository: Sendable {
         guard let json = try await (database ?? store.db).sql.select().column("scheduling").from("clinic_settings").where("clinic_id", .equal, clinicID)
             .first(decodingColumn: "scheduling", as: String?.self) ?? nil
         else { return SchedulingSettings() }
-        return try JSONDecoder().decode(SchedulingSettings.self, from: Data(json.utf8))
+        return try JSONCoding.plainDecoder.decode(SchedulingSettings.self, from: Data(json.utf8))
     }
 
     public func saveSchedulingSettings(_ settings: SchedulingSettings, clinicID: UUID, on database: (any Database)? = nil) async throws {

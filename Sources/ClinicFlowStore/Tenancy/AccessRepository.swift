@@ -154,7 +154,7 @@ public struct AccessRepository: Sendable {
         )
         user.maxOpenLeads = try row.decode(column: "max_open_leads", as: Int?.self)
         user.workingHours = try row.decode(column: "working_hours", as: String?.self)
-            .flatMap { try? JSONDecoder().decode(WorkingHours.self, from: Data($0.utf8)) }
+            .flatMap { try? JSONCoding.plainDecoder.decode(WorkingHours.self, from: Data($0.utf8)) }
         return user
     }
 

@@ -57,7 +57,7 @@ public struct ChannelRepository: Sendable {
         guard let row = try await select(on: database).column("credentials").where("id", .equal, id).first() else { return nil }
         let channel = try ClinicChannel(row: row)
         let sealed = try row.decode(column: "credentials", as: Data.self)
-        let credentials = try JSONDecoder().decode(ChannelCredentials.self, from: try box.open(sealed, boundTo: channel.id))
+        let credentials = try JSONCoding.plainDecoder.decode(ChannelCredentials.self, from: try box.open(sealed, boundTo: channel.id))
         return (channel, credentials)
     }
 

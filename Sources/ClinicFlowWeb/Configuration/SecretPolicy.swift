@@ -1,3 +1,4 @@
+import ClinicFlowDomain
 import Foundation
 
 /// What counts as a strong secret, and how development gets one without anyone typing it.
@@ -70,7 +71,7 @@ struct DevelopmentSecretsFile {
 
     func loadOrCreate() throws -> (secrets: AppConfig.Secrets, created: Bool) {
         if let data = FileManager.default.contents(atPath: path),
-            let contents = try? JSONDecoder().decode(Contents.self, from: data),
+            let contents = try? JSONCoding.plainDecoder.decode(Contents.self, from: data),
             case .success(let key) = SecretPolicy.encryptionKey(from: contents.encryptionKey)
         {
             return (.init(jwtSecret: contents.jwtSecret, encryptionKey: key), false)

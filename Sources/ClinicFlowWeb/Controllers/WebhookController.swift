@@ -15,12 +15,8 @@ struct WebhookController: RouteCollection {
         hooks.get(":provider", ":channelId", use: handshake)
     }
 
-    struct Acknowledgement: Content {
-        var status: String
-        var delivery_id: UUID
-    }
-
-    @Sendable func receive(req: Request) async throws -> Response {
+    /// Future-based on purpose (see `WebhookGateway.receive(…on:)`): no hop through the concurrency pool.
+    @Sendable func receive(req: Request) throws -> EventLoopFuture<Response> {
         // The route's collect limit stops streamed bodies early; this also covers bodies that arrived whole.
         if let size = req.body.data?.readableBytes, size > services.config.maxBodyBytes {
             throw Abort(.payloadTooLarge, reason: "the body is \(size) bytes; the limit is \(services.config.maxBodyBytes)")
@@ -32,20 +28,18 @@ struct WebhookController: RouteCollection {
             body: req.body.data.map { Array($0.readableBytesView) } ?? [],
             receivedAt: Date()
         )
-        let accepted: WebhookGateway.Accepted
-        do {
-            accepted = try await services.gateway.receive(
-                provider: req.parameters.get("provider") ?? "", channelID: req.parameters.get("channelId") ?? "",
-                request: request, correlationID: req.correlationID, on: req.eventLoop
-            )
-        } catch let rejection as WebhookRejection {
+        let logger = req.logger
+        return services.gateway.receive(
+            provider: req.parameters.get("provider") ?? "", channelID: req.parameters.get("channelId") ?? "",
+            request: request, correlationID: req.correlationID, on: req.eventLoop
+        ).flatMapErrorThrowing { error in
+            guard let rejection = error as? WebhookRejection else { throw error }
             if rejection.status == 401 {
                 // Which check failed, never the secret or the body: forged webhooks are worth seeing in logs.
-                req.logger.warning("webhook refused", metadata: ["reason": .string(rejection.reason)])
+                logger.warning("webhook refused", metadata: ["reason": .string(rejection.reason)])
             }
             throw Abort(HTTPResponseStatus(statusCode: rejection.status), reason: rejection.reason)
-        }
-        return try acknowledgement(accepted, for: req)
+        }.map(Self.acknowledgement)
     }
 
     /// Meta's verification: reply with the bare `hub.challenge` when the verify token matches.
@@ -68,7 +62,7 @@ struct WebhookController: RouteCollection {
         return Response(status: .ok, headers: ["Content-Type": "text/plain; charset=utf-8"], body: .init(string: challenge))
     }
 
-    private func acknowledgement(_ accepted: WebhookGateway.Accepted, for req: Request) throws -> Response {
+    private static func acknowledgement(_ accepted: WebhookGateway.Accepted) -> Response {
         if accepted.provider == .twilio {
             // Twilio reads the reply as TwiML: an empty <Response/> means "nothing to send back now".
             return Response(
@@ -81,15 +75,17 @@ struct WebhookController: RouteCollection {
         case .stored: status = "accepted"
         case .duplicate: status = "duplicate"
         }
-        let response = Response(status: .ok)
-        try response.content.encode(Acknowledgement(status: status, delivery_id: accepted.outcome.id))
-        return response
+        // Two fixed fields with no user text in them: written directly rather than through JSONEncoder.
+        return Response(
+            status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"],
+            body: .init(string: #"{"status":"\#(status)","delivery_id":"\#(accepted.outcome.id.uuidString)"}"#)
+        )
     }
 
     /// The URL the provider called, which Twilio and HubSpot sign: the configured public base URL
-    /// plus the request path and query; without one, the Host header and X-Forwarded-Proto.
+    /// plus the path and query exactly as requested; without one, the Host header and X-Forwarded-Proto.
     private func publicURL(of req: Request) -> String {
-        let pathAndQuery = req.url.query.map { "\(req.url.path)?\($0)" } ?? req.url.path
+        let pathAndQuery = req.requestTarget
         if let base = services.config.publicURL {
             return base.trimmingSuffix("/") + pathAndQuery
         }

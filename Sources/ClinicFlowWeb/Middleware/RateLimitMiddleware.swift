@@ -48,7 +48,7 @@ struct RateLimitMiddleware: Middleware {
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let address = (trustForwardedFor ? request.peerAddress : request.remoteAddress)?.ipAddress ?? "unknown"
-        let path = request.url.path
+        let path = request.requestTarget.prefix { $0 != "?" }
         // Health checks come from the orchestrator; never throttle them.
         if path == "/live" || path == "/ready" || path == "/health" || path == "/metrics" { return next.respond(to: request) }
         if path.hasPrefix("/hooks/") {

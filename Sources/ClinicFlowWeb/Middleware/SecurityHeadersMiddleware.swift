@@ -17,7 +17,7 @@ struct SecurityHeadersMiddleware: Middleware {
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         response.headers.replaceOrAdd(name: "Referrer-Policy", value: "no-referrer")
-        if request.url.path.hasPrefix("/api/") || request.url.path.hasPrefix("/console/api/") {
+        if request.isAPIRequest {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         }
         if strictTransport { response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000") }
@@ -37,7 +37,21 @@ struct APICORSMiddleware: Middleware {
     }
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        guard request.url.path.hasPrefix("/api/") else { return next.respond(to: request) }
+        guard request.requestTarget.hasPrefix("/api/") else { return next.respond(to: request) }
         return cors.respond(to: request, chainingTo: next)
+    }
+}
+
+extension Request {
+    /// The path and query as the client sent them (`url.string`), not percent-decoded: `url.path`
+    /// decodes on every call, a few microseconds each, and the middlewares ask on every request.
+    /// Good for prefix checks; handlers that need the decoded path use `url.path`.
+    var requestTarget: String { url.string }
+
+    /// API answers (bearer or console session) hold patient data and are never cached. (Vapor does not
+    /// route percent-encoded names, so `/%61pi/…` is a 404 without data, not an API answer.)
+    var isAPIRequest: Bool {
+        let target = requestTarget
+        return target.hasPrefix("/api/") || target.hasPrefix("/console/api/")
     }
 }

@@ -304,7 +304,7 @@ struct SchedulingSettingsDocument: APIModel {
         guard context.request.headers.contentType == .json else { throw Abort(.unsupportedMediaType, reason: "send the body as application/json") }
         let body = context.request.body.data.map { Data($0.readableBytesView) } ?? Data()
         do {
-            return try JSONDecoder().decode(SchedulingSettings.self, from: body)
+            return try JSONCoding.plainDecoder.decode(SchedulingSettings.self, from: body)
         } catch let error as DecodingError {
             throw Abort(.unprocessableEntity, reason: error.clientReason)
         } catch let invalid as InvalidSettings {

@@ -324,7 +324,7 @@ struct JSONDocumentValue: Codable, Sendable {
     }
 
     func encode(to encoder: any Encoder) throws {
-        let value = try JSONDecoder().decode(AnyJSON.self, from: raw)
+        let value = try JSONCoding.plainDecoder.decode(AnyJSON.self, from: raw)
         try value.encode(to: encoder)
     }
 }
