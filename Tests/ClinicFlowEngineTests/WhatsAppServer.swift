@@ -126,7 +126,7 @@ extension IntakeHarness {
 
     /// A WhatsApp text from Maria, sent now (the assistant does not answer day-old messages).
     func say(_ text: String, id: String, on channel: ClinicChannel, at date: Date = Date()) async throws {
-        try await deliver(Self.metaMessage(id: id, from: "5511987654321", name: "Maria", text: text, timestamp: Int(date.timeIntervalSince1970)), to: channel)
+        try await deliver(Self.metaMessage(id: id, from: "5511987654321", name: "Maria", text: text, timestamp: Int(date.timeIntervalSince1970)), to: channel, at: date)
     }
 
     func conversation() async throws -> Conversation? {

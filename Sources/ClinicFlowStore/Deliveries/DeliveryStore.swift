@@ -70,6 +70,9 @@ public struct StoredDelivery: Sendable, Equatable {
 public struct DeliveryStore: Sendable {
     public static let normalizeJobKind = "delivery.normalize"
     public static let ingestQueue = "ingest"
+    /// Normalising reads stored bytes, so it fails again and again only on a parser bug: a fixed
+    /// budget, whatever `max_attempts` says (on SQLite a trigger writes the job; see M013).
+    public static let normalizeMaxAttempts = 8
 
     public let store: Store
     public let queue: JobQueue
@@ -84,7 +87,7 @@ public struct DeliveryStore: Sendable {
         public init(deliveryID: UUID) { self.deliveryID = deliveryID }
     }
 
-    /// Stores a batch in one transaction: each new delivery with its normalisation job; retries of
+    /// Stores a batch atomically: each new delivery with its normalisation job; retries of
     /// stored deliveries change nothing. One commit for many webhooks is what lets SQLite keep up
     /// with bursts (group commit).
     public func record(_ batch: [NewDelivery]) async throws -> [DeliveryOutcome] {
@@ -103,24 +106,16 @@ public struct DeliveryStore: Sendable {
         }
         let firstIndex = firstSeen
         let unique = firstIndex.values.sorted().map { batch[$0] }
-        let jobs: @Sendable (Set<UUID>) throws -> [JobRequest] = { inserted in
-            try unique.filter { inserted.contains($0.id) }.map { delivery in
-                try JobRequest(
-                    kind: Self.normalizeJobKind, encoding: NormalizePayload(deliveryID: delivery.id), queue: Self.ingestQueue,
-                    idempotencyKey: "\(Self.normalizeJobKind):\(delivery.id.uuidString)", clinicID: delivery.clinicID,
-                    correlationID: delivery.correlationID
-                )
-            }
-        }
         let written: EventLoopFuture<BatchResult>
         if store.kind == .sqlite, let sqlite = database as? any SQLiteDatabase {
-            written = recordOnSQLite(unique, jobs: jobs, on: sqlite)
+            written = recordOnSQLite(unique, on: sqlite)
         } else {
             let queue = self.queue
             written = database.eventLoop.makeFutureWithTask {
                 try await database.transaction { transaction in
                     let inserted = try await Self.insert(unique, on: transaction.sql)
-                    try await queue.enqueue(contentsOf: try jobs(inserted), on: transaction)
+                    let jobs = try unique.filter { inserted.contains($0.id) }.map(Self.normalizeJob(for:))
+                    try await queue.enqueue(contentsOf: jobs, on: transaction)
                     let duplicates = unique.filter { !inserted.contains($0.id) }
                     let existing = duplicates.isEmpty ? [:] : try await Self.existingIDs(for: duplicates, on: transaction.sql)
                     return BatchResult(inserted: inserted, existing: existing)
@@ -140,6 +135,15 @@ public struct DeliveryStore: Sendable {
                 return .duplicate(existingID: id)
             }
         }
+    }
+
+    /// The job that turns a stored delivery into events.
+    public static func normalizeJob(for delivery: NewDelivery) throws -> JobRequest {
+        try JobRequest(
+            kind: normalizeJobKind, encoding: NormalizePayload(deliveryID: delivery.id), queue: ingestQueue,
+            runAt: delivery.receivedAt, idempotencyKey: "\(normalizeJobKind):\(delivery.id.uuidString)",
+            maxAttempts: normalizeMaxAttempts, clinicID: delivery.clinicID, correlationID: delivery.correlationID
+        )
     }
 
     private static func insert(_ deliveries: [NewDelivery], on sql: any SQLDatabase) async throws -> Set<UUID> {

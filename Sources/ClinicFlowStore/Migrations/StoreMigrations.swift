@@ -15,5 +15,6 @@ public enum StoreMigrations {
         M010CreateScoringAndAssignment(),
         M011CreateAssistantAndOutbox(),
         M012CreateSchedulingAndSync(),
+        M013EnqueueNormalisationOnSQLite(),
     ]
 }
