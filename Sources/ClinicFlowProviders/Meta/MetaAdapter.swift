@@ -26,6 +26,9 @@ public struct MetaAdapter: WebhookAdapter {
     }
 
     public func inspect(_ request: WebhookRequest) throws -> DeliveryIdentity {
+        if let identity = MetaIdentityScanner.scan(request.body) {
+            return .ids(identity.ids, eventType: identity.object, body: request.body)
+        }
         let webhook = try decodeJSON(MetaWebhookIdentity.self, from: request.body)
         return .ids(webhook.ids, eventType: webhook.object, body: request.body)
     }
