@@ -43,6 +43,28 @@ import Testing
         }
     }
 
+    /// Replicas starting together: three processes migrate one fresh database at once; they take
+    /// turns, none fails, and the schema is there once.
+    @Test(arguments: TestDatabase.available)
+    func processesStartingTogetherMigrateInTurn(database: TestDatabase) async throws {
+        try await withTestStore(database, migrate: false) { store, location in
+            let others = [try await location.openStore(migrate: false), try await location.openStore(migrate: false)]
+            let outcomes = await withTaskGroup(of: String?.self) { group in
+                for each in [store] + others {
+                    group.addTask {
+                        do { try await each.migrate(); return nil } catch { return String(reflecting: error) }
+                    }
+                }
+                return await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            for other in others { await other.shutdown() }
+            #expect(outcomes.compactMap { $0 }.isEmpty, "every process migrates without an error: \(outcomes)")
+            #expect(try await store.pendingMigrations().isEmpty)
+            let applied = try await store.sql().raw("SELECT COUNT(*) AS n FROM _fluent_migrations").first(decodingColumn: "n", as: Int.self)
+            #expect(applied == StoreMigrations.all.count)
+        }
+    }
+
     private func tableExists(_ table: String, in store: Store) async throws -> Bool {
         // Selecting from a missing table fails on both databases; that is the portable existence check.
         do {

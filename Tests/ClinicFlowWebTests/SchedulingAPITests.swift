@@ -50,6 +50,10 @@ import VaporTesting
             #expect(try conflict.json()["reason"] as? String == "the practitioner already has an appointment at that time")
             #expect(try await bed.send(.POST, base + "/appointments", as: "consultantA1", json: #"{"contact_id":"\#(contact)","practitioner_id":"\#(carla)","starts_at":"2020-01-01T10:00:00Z"}"#).status == .unprocessableEntity)
             #expect(try await bed.send(.POST, base + "/appointments", as: "consultantA1", json: #"{"contact_id":"\#(bed.ids["contactB"]!)","practitioner_id":"\#(carla)","starts_at":"\#(start)"}"#).status == .unprocessableEntity, "another clinic's contact")
+            // A type the clinic does not have is refused even when minutes give the length.
+            let unknownType = try await bed.send(.POST, base + "/appointments", as: "consultantA1", json: #"{"contact_id":"\#(contact)","practitioner_id":"\#(carla)","starts_at":"\#(Self.nextMonday(at: 15))","type":"nope","minutes":30}"#)
+            #expect(unknownType.status == .unprocessableEntity)
+            #expect((try unknownType.json()["reason"] as? String)?.hasPrefix("no appointment type nope (known: ") == true)
             let reminders = try await bed.services.engine.queue.count(status: .queued)
             #expect(reminders >= 2, "its reminders are scheduled")
 

@@ -21,12 +21,18 @@ public final class Store: Sendable {
     private let eventLoopGroup: any EventLoopGroup
     /// PostgreSQL: how to open a connection of its own (LISTEN needs one outside the pool).
     public let postgresConnection: PostgresConnection.Configuration?
+    /// What `migrate` holds so that processes starting together migrate one after another.
+    let migrationLock: MigrationLock
 
-    private init(kind: DatabaseKind, databases: Databases, eventLoopGroup: any EventLoopGroup, logger: Logger, postgresConnection: PostgresConnection.Configuration? = nil) {
+    private init(
+        kind: DatabaseKind, databases: Databases, eventLoopGroup: any EventLoopGroup, logger: Logger, migrationLock: MigrationLock,
+        postgresConnection: PostgresConnection.Configuration? = nil
+    ) {
         self.kind = kind
         self.databases = databases
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
+        self.migrationLock = migrationLock
         self.postgresConnection = postgresConnection
     }
 
@@ -40,7 +46,7 @@ public final class Store: Sendable {
             let loop = group.next()
             let databases = Databases(threadPool: .singleton, on: loop)
             databases.use(.sqlite(.file(path), connectionPoolTimeout: wait, sqlLogLevel: .trace), as: .sqlite)
-            let store = Store(kind: .sqlite, databases: databases, eventLoopGroup: loop, logger: logger)
+            let store = Store(kind: .sqlite, databases: databases, eventLoopGroup: loop, logger: logger, migrationLock: .file(path + ".migrate-lock"))
             try await store.applySQLitePragmas(busyTimeout: configuration.sqliteBusyTimeout)
             return store
         case .postgres(let url, let searchPath):
@@ -63,7 +69,10 @@ public final class Store: Sendable {
                 ),
                 as: .psql
             )
-            return Store(kind: .postgres, databases: databases, eventLoopGroup: group, logger: logger, postgresConnection: postgres.coreConfiguration)
+            return Store(
+                kind: .postgres, databases: databases, eventLoopGroup: group, logger: logger,
+                migrationLock: .advisory(MigrationLock.key(searchPath: searchPath)), postgresConnection: postgres.coreConfiguration
+            )
         }
     }
 
@@ -81,11 +90,14 @@ public final class Store: Sendable {
         database(logger: logger).sql
     }
 
-    /// Runs every pending migration; safe to call on each start.
+    /// Runs every pending migration; safe to call on each start, also from several processes at once
+    /// (they take turns; the later ones find nothing pending).
     public func migrate() async throws {
-        let migrator = makeMigrator()
-        try await migrator.setupIfNeeded().get()
-        try await migrator.prepareBatch().get()
+        try await withMigrationLock {
+            let migrator = makeMigrator()
+            try await migrator.setupIfNeeded().get()
+            try await migrator.prepareBatch().get()
+        }
     }
 
     /// Reverts every migration batch: for `clinicflow migrate --revert` and tests.

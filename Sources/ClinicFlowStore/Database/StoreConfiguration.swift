@@ -44,6 +44,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     /// The URL is deliberately not echoed: it usually carries a password.
     case invalidDatabaseURL(reason: String)
     case cannotCreateDirectory(path: String)
+    case cannotLockForMigration(path: String)
     case unexpectedResult(String)
     case closed
 
@@ -51,6 +52,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .invalidDatabaseURL(let reason): "DATABASE_URL is not a usable PostgreSQL URL: \(reason)"
         case .cannotCreateDirectory(let path): "cannot create the SQLite directory \(path)"
+        case .cannotLockForMigration(let path): "cannot open or lock \(path), which migrations hold so that processes take turns"
         case .unexpectedResult(let what): "unexpected database result: \(what)"
         case .closed: "the database connection is closed"
         }

@@ -48,15 +48,16 @@ enum SchedulingEndpoints {
             guard let contact = try await engine.contacts.find(id: body.contactId, clinicID: clinic.id) else {
                 throw Abort(.unprocessableEntity, reason: "no contact \(body.contactId) in this clinic")
             }
-            let slot = try await slot(context, practitionerID: body.practitionerId, startsAt: body.startsAt, type: body.type, minutes: body.minutes)
+            // An unknown type is refused even when `minutes` sets the length: it would be stored on the appointment.
+            let type = try appointmentType(body.type, try await engine.scoring.schedulingSettings(clinicID: clinic.id))
+            let slot = try await slot(context, practitionerID: body.practitionerId, startsAt: body.startsAt, minutes: body.minutes ?? type?.minutes)
             guard slot.startsAt > Date() else { throw Abort(.unprocessableEntity, reason: "starts_at is in the past") }
             let lead = try await engine.leads.openLead(contactID: contact.id)
-            let settings = try await engine.scoring.schedulingSettings(clinicID: clinic.id)
             let user = try context.principalUser
             let result = try await engine.store.db.transaction { database in
                 try await AppointmentBook(components: engine).book(
                     .init(slot: slot, clinicID: clinic.id, contactID: contact.id, leadID: lead?.id, source: context.source, appointmentType: body.type,
-                          procedure: settings.appointmentType(body.type)?.procedure ?? lead?.procedure),
+                          procedure: type?.procedure ?? lead?.procedure),
                     by: user.id, correlationID: context.request.correlationID, on: database
                 )
             }
@@ -83,7 +84,7 @@ enum SchedulingEndpoints {
             }
             let newSlot: Slot? = body.startsAt != nil || body.practitionerId != nil
                 ? try await slot(
-                    context, practitionerID: body.practitionerId ?? original.practitionerID, startsAt: body.startsAt ?? original.startsAt, type: nil,
+                    context, practitionerID: body.practitionerId ?? original.practitionerID, startsAt: body.startsAt ?? original.startsAt,
                     minutes: Int(original.endsAt.timeIntervalSince(original.startsAt) / 60)
                 ) : nil
             let user = try context.principalUser
@@ -153,16 +154,15 @@ enum SchedulingEndpoints {
         return date
     }
 
-    /// The slot a request asks for: a practitioner of this clinic, a length from the type, the minutes or the default.
-    static func slot(_ context: APIContext, practitionerID: UUID, startsAt: Date, type: String?, minutes: Int?) async throws -> Slot {
+    /// The slot a request asks for: a practitioner of this clinic, for `minutes` or the clinic's default length.
+    static func slot(_ context: APIContext, practitionerID: UUID, startsAt: Date, minutes: Int?) async throws -> Slot {
         let clinic = try context.requiredClinic
         let engine = context.services.engine
         guard try await engine.scheduling.practitioners(clinicID: clinic.id).contains(where: { $0.id == practitionerID && $0.active }) else {
             throw Abort(.unprocessableEntity, reason: "no active practitioner \(practitionerID) in this clinic")
         }
-        let settings = try await engine.scoring.schedulingSettings(clinicID: clinic.id)
-        let defaultMinutes = try await engine.scoring.assistantSettings(clinicID: clinic.id).appointmentMinutes
-        let length = try minutes ?? appointmentType(type, settings)?.minutes ?? defaultMinutes
+        let length: Int
+        if let minutes { length = minutes } else { length = try await engine.scoring.assistantSettings(clinicID: clinic.id).appointmentMinutes }
         guard (5...480).contains(length) else { throw Abort(.unprocessableEntity, reason: "minutes must be between 5 and 480") }
         return Slot(practitionerID: practitionerID, startsAt: startsAt, endsAt: startsAt.addingTimeInterval(TimeInterval(length * 60)))
     }
@@ -170,5 +170,5 @@ enum SchedulingEndpoints {
 
 extension APIContext {
     /// `console` when the request came from the console's session, else `api`.
-    var source: String { request.url.path.hasPrefix("/console/") ? "console" : "api" }
+    var source: String { request.requestTarget.hasPrefix("/console/") ? "console" : "api" }
 }
