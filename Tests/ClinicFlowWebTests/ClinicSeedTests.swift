@@ -41,4 +41,35 @@ import Testing
         #expect(try await second.engine.channels.list(clinicID: clinic.id).count == 2)
         await second.shutdown()
     }
+
+    /// Servers started together on a fresh database: they migrate and apply clinicflow.yml in turn,
+    /// all start, and the clinic and its channel exist once.
+    @Test(arguments: TestDatabase.available)
+    func serversStartingTogetherCreateTheClinicOnce(database: TestDatabase) async throws {
+        let location = try await database.makeLocation()
+        var config = try ConfigLoader.load(
+            environment: ["CLINICFLOW_ENV": "testing", "META_APP_SECRET": "one", "SUFFIX": "x"],
+            fileText: ClinicSeedConfigTests.file, persistDevelopmentSecrets: false
+        ).config
+        config.database.location = location.location
+        config.secrets.encryptionKey = Array(repeating: 7, count: 16) + Array(repeating: 9, count: 16)
+        let shared = config
+        let started = await withTaskGroup(of: Result<ClinicFlowServices, any Error>.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    do { return .success(try await ClinicFlowServices.start(config: shared, logger: .quiet)) } catch { return .failure(error) }
+                }
+            }
+            return await group.reduce(into: [Result<ClinicFlowServices, any Error>]()) { $0.append($1) }
+        }
+        let services = started.compactMap { try? $0.get() }
+        #expect(services.count == 3, "every server starts: \(started.compactMap { if case .failure(let error) = $0 { String(reflecting: error) } else { nil } })")
+        if let first = services.first {
+            #expect(try await first.engine.clinics.all().count == 1)
+            let clinic = try #require(try await first.engine.clinics.find(slug: "sorriso"))
+            #expect(try await first.engine.channels.list(clinicID: clinic.id).count == 2)
+        }
+        for each in services { await each.shutdown() }
+        await location.cleanup()
+    }
 }

@@ -91,12 +91,14 @@ public final class Store: Sendable {
     }
 
     /// Runs every pending migration; safe to call on each start, also from several processes at once
-    /// (they take turns; the later ones find nothing pending).
-    public func migrate() async throws {
+    /// (they take turns; the later ones find nothing pending). `afterwards` runs under the same lock,
+    /// for start-up writes that would race each other too (clinicflow.yml's clinics).
+    public func migrate(andThen afterwards: () async throws -> Void = {}) async throws {
         try await withMigrationLock {
             let migrator = makeMigrator()
             try await migrator.setupIfNeeded().get()
             try await migrator.prepareBatch().get()
+            try await afterwards()
         }
     }
 

@@ -30,10 +30,12 @@ public final class ClinicFlowServices: Sendable {
     ) async throws -> ClinicFlowServices {
         let store = try await Store.open(config.database, logger: logger)
         do {
-            if migrate { try await store.migrate() }
             let services = ClinicFlowServices(config: config, store: store, jobs: jobs, logger: logger, clock: clock)
-            // Only the process that migrates applies clinicflow.yml, so workers never race it.
-            if migrate { try await SeedApplier.apply(config.seeds, engine: services.engine, logger: logger) }
+            // Only processes that migrate apply clinicflow.yml, under the migration lock: servers
+            // starting together would otherwise both create the same clinic.
+            if migrate {
+                try await store.migrate { try await SeedApplier.apply(config.seeds, engine: services.engine, logger: logger) }
+            }
             return services
         } catch {
             await store.shutdown()
