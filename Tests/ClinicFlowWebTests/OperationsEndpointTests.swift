@@ -1,4 +1,5 @@
 import ClinicFlowEngine
+import ClinicFlowProviders
 import ClinicFlowStore
 import ClinicFlowTestSupport
 @testable import ClinicFlowWeb
@@ -136,5 +137,30 @@ import VaporTesting
         #expect(fields["status"] as? String == "200")
         #expect(fields["level"] as? String == "info")
         #expect(!logs.all.joined().contains("s3cr3t-token"))
+    }
+
+    /// Even at `trace`, a webhook's way through ingest and intake leaves no message text, phone number
+    /// or name in the logs (the SQL log printed every bound value until it was switched off).
+    @Test(arguments: TestDatabase.available)
+    func traceLogsCarryNoPatientData(database: TestDatabase) async throws {
+        let logs = CapturedLogs()
+        try await withApp(database, logs: logs, logLevel: .trace) { app, services in
+            let channel = try await app.makeChannel(services, provider: .meta, credentials: ["app_secret": ProviderCase.metaSecret])
+            let body = ProviderCase.metaMessage(id: "wamid.LOG", text: "Sangramento na gengiva XQ7781")
+                .replacingOccurrences(of: "\"Maria\"", with: "\"Joaquina Albuquerque\"")
+            let response = try await app.testing().sendRequest(.POST, "/hooks/meta/\(channel.id)", headers: [
+                "Content-Type": "application/json",
+                "X-Hub-Signature-256": "sha256=" + Digest.hmacSHA256Hex(key: ProviderCase.metaSecret, message: Array(body.utf8)),
+            ], body: ByteBuffer(string: body))
+            #expect(response.status == .ok)
+            await services.worker.drain()
+            let contacts = try await services.store.sql().raw("SELECT COUNT(*) AS n FROM contacts").first(decodingColumn: "n", as: Int.self)
+            #expect(contacts == 1, "the message was taken in")
+        }
+        let text = logs.all.joined()
+        #expect(logs.all.count > 20, "trace logging was on")
+        for secret in ["XQ7781", "Sangramento", "987654321", "Joaquina", "Albuquerque"] {
+            #expect(!text.contains(secret), "\(secret) appears in the logs")
+        }
     }
 }

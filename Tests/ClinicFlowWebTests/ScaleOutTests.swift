@@ -72,7 +72,8 @@ import VaporTesting
             let session = try await ConsoleTests().signIn(bed, "consultantA1")
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/clinics/\(bed.clinicA1.id.uuidString.lowercased())/events")
             request.headers.add(name: "Cookie", value: "\(ConsoleSession.cookieName)=\(session.cookie)")
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            // The deadline covers reading the stream too: generous, so a loaded machine cannot cut it short.
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
             #expect(response.status == .ok)
 
             let seen = Mutex("")

@@ -26,6 +26,7 @@ func withApp(
     environment: [String: String] = [:],
     jobs: JobRegistry = JobRegistry(),
     logs: CapturedLogs = CapturedLogs(),
+    logLevel: Logger.Level = .info,
     _ body: (Application, ClinicFlowServices) async throws -> Void
 ) async throws {
     let location = try await database.makeLocation()
@@ -37,7 +38,7 @@ func withApp(
     env.merge(environment) { _, new in new }
     var config = try ConfigLoader.load(environment: env, fileText: nil, persistDevelopmentSecrets: false).config
     config.database.location = location.location
-    let services = try await ClinicFlowServices.start(config: config, logger: logs.logger(), jobs: jobs)
+    let services = try await ClinicFlowServices.start(config: config, logger: logs.logger(level: logLevel), jobs: jobs)
     let app = try await ClinicFlowApp.makeApplication(services: services)
     do {
         try await body(app, services)

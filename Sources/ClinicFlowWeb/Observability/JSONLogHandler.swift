@@ -29,6 +29,9 @@ public struct JSONLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         if let error = event.error { merged["error_type"] = .string("\(type(of: error))") }
+        // SQLKit logs each statement (at trace here) with every value bound to it: message bodies,
+        // phone numbers, names. The statement text stays (it is parameterised); the values never.
+        if case .array(let values) = merged["binds"] { merged["binds"] = .string("\(values.count) values withheld") }
         sink.write(Self.line(
             time: Date(), level: event.level, label: label, message: event.message.description, metadata: merged
         ))
