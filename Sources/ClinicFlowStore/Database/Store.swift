@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import SQLKit
+import Synchronization
 
 /// The database connection of one process: Fluent on SQLite or PostgreSQL, same models and migrations.
 ///
@@ -23,6 +24,8 @@ public final class Store: Sendable {
     public let postgresConnection: PostgresConnection.Configuration?
     /// What `migrate` holds so that processes starting together migrate one after another.
     let migrationLock: MigrationLock
+    /// SQLite: checkpoints the WAL in the background (set once, right after opening).
+    let checkpointer = Mutex<SQLiteCheckpointer?>(nil)
 
     private init(
         kind: DatabaseKind, databases: Databases, eventLoopGroup: any EventLoopGroup, logger: Logger, migrationLock: MigrationLock,
@@ -47,7 +50,17 @@ public final class Store: Sendable {
             let databases = Databases(threadPool: .singleton, on: loop)
             databases.use(.sqlite(.file(path), connectionPoolTimeout: wait, sqlLogLevel: .trace), as: .sqlite)
             let store = Store(kind: .sqlite, databases: databases, eventLoopGroup: loop, logger: logger, migrationLock: .file(path + ".migrate-lock"))
-            try await store.applySQLitePragmas(busyTimeout: configuration.sqliteBusyTimeout)
+            do {
+                try await store.applySQLitePragmas(busyTimeout: configuration.sqliteBusyTimeout)
+                let checkpointer = try await SQLiteCheckpointer.start(
+                    path: path, every: .milliseconds(Int64(configuration.sqliteCheckpointInterval * 1000)),
+                    busyTimeout: configuration.sqliteBusyTimeout, logger: logger
+                )
+                store.checkpointer.withLock { $0 = checkpointer }
+            } catch {
+                await store.shutdown()
+                throw error
+            }
             return store
         case .postgres(let url, let searchPath):
             var postgres: SQLPostgresConfiguration
@@ -123,6 +136,7 @@ public final class Store: Sendable {
     }
 
     public func shutdown() async {
+        if let checkpointer = checkpointer.withLock({ $0 }) { await checkpointer.stop() }
         await databases.shutdownAsync()
     }
 
@@ -140,6 +154,8 @@ public final class Store: Sendable {
         try await sql.raw("PRAGMA synchronous = NORMAL").run()
         try await sql.raw("PRAGMA foreign_keys = ON").run()
         try await sql.raw("PRAGMA busy_timeout = \(unsafeRaw: String(Int(busyTimeout * 1000)))").run()
+        // Checkpoints belong to SQLiteCheckpointer; this only stops the log growing if it falls behind.
+        _ = try await sql.raw("PRAGMA wal_autocheckpoint = \(unsafeRaw: String(SQLiteCheckpointer.writerFallbackPages))").all()
     }
 
     private static func createParentDirectory(of path: String) throws {

@@ -26,17 +26,21 @@ public struct StoreConfiguration: Sendable, Equatable {
     public var connectionWait: TimeInterval
     /// How long SQLite waits on a lock held by another process (a separate `worker`).
     public var sqliteBusyTimeout: TimeInterval
+    /// How often SQLite's write-ahead log is checkpointed in the background (see `SQLiteCheckpointer`).
+    public var sqliteCheckpointInterval: TimeInterval
 
     public init(
         location: DatabaseLocation,
         postgresConnectionsPerLoop: Int = 8,
         connectionWait: TimeInterval = 30,
-        sqliteBusyTimeout: TimeInterval = 10
+        sqliteBusyTimeout: TimeInterval = 10,
+        sqliteCheckpointInterval: TimeInterval = 0.05
     ) {
         self.location = location
         self.postgresConnectionsPerLoop = max(1, postgresConnectionsPerLoop)
         self.connectionWait = connectionWait
         self.sqliteBusyTimeout = sqliteBusyTimeout
+        self.sqliteCheckpointInterval = max(0.01, sqliteCheckpointInterval)
     }
 }
 
