@@ -22,9 +22,9 @@ enum MetaIdentityScanner {
 
     private struct GiveUp: Error {}
 
-    /// Where a value sits; each level knows which of its keys matter.
+    /// Which object of the identity's shape is being read; each knows which of its keys matter.
     private enum Place {
-        case root, entry, change, value, message, status, elsewhere
+        case entry, change, value, message, status
     }
 
     private struct Scanner {
@@ -38,7 +38,7 @@ enum MetaIdentityScanner {
         mutating func document() throws -> Identity {
             skipSpace()
             var object: String?
-            try objectBody(.root) { scanner, key in
+            try objectBody { scanner, key in
                 switch key {
                 case "object": object = try scanner.string()
                 case "entry": try scanner.array { try $0.requiredObject(.entry) }
@@ -51,10 +51,10 @@ enum MetaIdentityScanner {
             return Identity(object: object, ids: ids)
         }
 
-        /// An object at `place`; `field` handles the keys it knows (returning false for others, which are
+        /// An object; `field` handles the keys it knows (returning false for others, which are
         /// then validated and skipped); `required` checks the keys seen.
         mutating func objectBody(
-            _ place: Place, field: (inout Scanner, String) throws -> Bool, required: ([String]) -> Bool
+            field: (inout Scanner, String) throws -> Bool, required: ([String]) -> Bool
         ) throws {
             try expect(UInt8(ascii: "{"))
             depth += 1
@@ -86,7 +86,7 @@ enum MetaIdentityScanner {
         mutating func requiredObject(_ place: Place) throws {
             switch place {
             case .entry:
-                try objectBody(place) { scanner, key in
+                try objectBody { scanner, key in
                     switch key {
                     case "id": _ = try scanner.string()
                     case "changes": try scanner.array { try $0.requiredObject(.change) }
@@ -95,7 +95,7 @@ enum MetaIdentityScanner {
                     return true
                 } required: { $0.contains("id") && $0.contains("changes") }
             case .change:
-                try objectBody(place) { scanner, key in
+                try objectBody { scanner, key in
                     switch key {
                     case "field": _ = try scanner.string()
                     case "value": try scanner.requiredObject(.value)
@@ -104,7 +104,7 @@ enum MetaIdentityScanner {
                     return true
                 } required: { $0.contains("field") && $0.contains("value") }
             case .value:
-                try objectBody(place) { scanner, key in
+                try objectBody { scanner, key in
                     switch key {
                     case "messages": try scanner.optionalArray { try $0.requiredObject(.message) }
                     case "statuses": try scanner.optionalArray { try $0.requiredObject(.status) }
@@ -114,7 +114,7 @@ enum MetaIdentityScanner {
                 } required: { _ in true }
             case .message:
                 var id: String?
-                try objectBody(place) { scanner, key in
+                try objectBody { scanner, key in
                     switch key {
                     case "from": _ = try scanner.string()
                     case "id": id = try scanner.string()
@@ -126,7 +126,7 @@ enum MetaIdentityScanner {
             case .status:
                 var id: String?
                 var status: String?
-                try objectBody(place) { scanner, key in
+                try objectBody { scanner, key in
                     switch key {
                     case "id": id = try scanner.string()
                     case "status": status = try scanner.string()
@@ -135,8 +135,6 @@ enum MetaIdentityScanner {
                     return true
                 } required: { $0.contains("id") && $0.contains("status") }
                 ids.append(MetaNormalizer.statusKey(id!, status!))
-            case .root, .elsewhere:
-                throw GiveUp()
             }
         }
 
@@ -169,7 +167,7 @@ enum MetaIdentityScanner {
         mutating func skipValue() throws {
             switch peek() {
             case UInt8(ascii: "{"):
-                try objectBody(.elsewhere, field: { _, _ in false }, required: { _ in true })
+                try objectBody(field: { _, _ in false }, required: { _ in true })
             case UInt8(ascii: "["): try array { try $0.skipValue() }
             case UInt8(ascii: "\""): _ = try rawString(keep: false)
             case UInt8(ascii: "t"): try literal("true")
