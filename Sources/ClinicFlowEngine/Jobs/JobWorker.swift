@@ -76,7 +76,8 @@ public final class JobWorker: Sendable {
                 }
                 for job in leased {
                     state.withLock { $0.inFlight += 1 }
-                    group.addTask {
+                    // On SQLite the job runs on the connection's loop (see EventLoopTaskExecutor).
+                    group.addTask(executorPreference: queue.store.preferredExecutor) {
                         await self.execute(job)
                         self.state.withLock { $0.inFlight -= 1 }
                         await self.doorbell.ring()
@@ -131,7 +132,7 @@ public final class JobWorker: Sendable {
             }
             if batch.isEmpty { return total }
             await withDiscardingTaskGroup { group in
-                for job in batch { group.addTask { await self.execute(job) } }
+                for job in batch { group.addTask(executorPreference: queue.store.preferredExecutor) { await self.execute(job) } }
             }
             total += batch.count
         }

@@ -8,6 +8,9 @@ public struct ScoringRepository: Sendable {
     public let store: Store
     private let box: SecretBox
     private let clock: @Sendable () -> Date
+    /// Scoring, intake and the assistant read these for every message; people change them rarely.
+    private let recentSettings = RecentReads<UUID, (ClinicSettings, llmAPIKey: String?)>()
+    private let recentAssistantSettings = RecentReads<UUID, AssistantSettings>()
 
     public init(store: Store, secretBox: SecretBox, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
@@ -153,7 +156,12 @@ public struct ScoringRepository: Sendable {
 
     // MARK: Settings
 
+    /// May answer from a copy read up to two seconds ago (see `RecentReads`).
     public func settings(clinicID: UUID, on database: (any Database)? = nil) async throws -> (ClinicSettings, llmAPIKey: String?) {
+        try await recentSettings.value(for: clinicID) { try await readSettings(clinicID: clinicID, on: database) } ?? (ClinicSettings(), nil)
+    }
+
+    private func readSettings(clinicID: UUID, on database: (any Database)?) async throws -> (ClinicSettings, llmAPIKey: String?) {
         guard let row = try await (database ?? store.db).sql.select().columns("scoring", "routing", "llm", "llm_api_key")
             .from("clinic_settings").where("clinic_id", .equal, clinicID).first()
         else { return (ClinicSettings(), nil) }
@@ -170,6 +178,7 @@ public struct ScoringRepository: Sendable {
 
     /// Saves the settings; the API key is kept when `llmAPIKey` is nil, removed when empty.
     public func save(_ settings: ClinicSettings, llmAPIKey: String?, clinicID: UUID, on database: (any Database)? = nil) async throws {
+        defer { recentSettings.forget(clinicID) }
         let sql = (database ?? store.db).sql
         func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
         let existingKey = try await sql.select().column("llm_api_key").from("clinic_settings").where("clinic_id", .equal, clinicID)
@@ -186,7 +195,12 @@ public struct ScoringRepository: Sendable {
             .where("clinic_id", .equal, clinicID).run()
     }
 
+    /// May answer from a copy read up to two seconds ago (see `RecentReads`).
     public func assistantSettings(clinicID: UUID, on database: (any Database)? = nil) async throws -> AssistantSettings {
+        try await recentAssistantSettings.value(for: clinicID) { try await readAssistantSettings(clinicID: clinicID, on: database) } ?? AssistantSettings()
+    }
+
+    private func readAssistantSettings(clinicID: UUID, on database: (any Database)?) async throws -> AssistantSettings {
         guard let json = try await (database ?? store.db).sql.select().column("assistant").from("clinic_settings").where("clinic_id", .equal, clinicID)
             .first(decodingColumn: "assistant", as: String?.self) ?? nil
         else { return AssistantSettings() }
@@ -194,6 +208,7 @@ public struct ScoringRepository: Sendable {
     }
 
     public func saveAssistantSettings(_ settings: AssistantSettings, clinicID: UUID, on database: (any Database)? = nil) async throws {
+        defer { recentAssistantSettings.forget(clinicID) }
         let sql = (database ?? store.db).sql
         try await ensureRow(clinicID, on: sql)
         try await sql.update("clinic_settings").set("assistant", to: String(decoding: try JSONEncoder().encode(settings), as: UTF8.self))

@@ -26,6 +26,9 @@ public final class Store: Sendable {
     let migrationLock: MigrationLock
     /// SQLite: checkpoints the WAL in the background (set once, right after opening).
     let checkpointer = Mutex<SQLiteCheckpointer?>(nil)
+    /// SQLite: where database-heavy tasks (jobs) should run: the connection's own event loop.
+    /// PostgreSQL has a connection per loop, so there is no single loop to prefer.
+    public let preferredExecutor: EventLoopTaskExecutor?
 
     private init(
         kind: DatabaseKind, databases: Databases, eventLoopGroup: any EventLoopGroup, logger: Logger, migrationLock: MigrationLock,
@@ -37,6 +40,7 @@ public final class Store: Sendable {
         self.logger = logger
         self.migrationLock = migrationLock
         self.postgresConnection = postgresConnection
+        self.preferredExecutor = kind == .sqlite ? EventLoopTaskExecutor.shared(for: eventLoopGroup.next()) : nil
     }
 
     /// Opens (and for SQLite creates) the database and applies connection settings. Does not migrate.

@@ -8,6 +8,9 @@ public struct ChannelRepository: Sendable {
     public let store: Store
     private let box: SecretBox
     private let clock: @Sendable () -> Date
+    /// Normalisation, intake and every send read their channel; it changes rarely.
+    private let recent = RecentReads<UUID, ClinicChannel>()
+    private let recentWithCredentials = RecentReads<UUID, (ClinicChannel, ChannelCredentials)>()
 
     public init(store: Store, secretBox: SecretBox, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
@@ -35,6 +38,10 @@ public struct ChannelRepository: Sendable {
 
     /// Replaces the channel's fields (not its credentials, unless given).
     public func update(_ channel: ClinicChannel, credentials: ChannelCredentials? = nil, on database: (any Database)? = nil) async throws {
+        defer {
+            recent.forget(channel.id)
+            recentWithCredentials.forget(channel.id)
+        }
         var update = (database ?? store.db).sql.update("channels")
             .set("name", to: channel.name)
             .set("provider", to: channel.provider.rawValue)
@@ -48,12 +55,20 @@ public struct ChannelRepository: Sendable {
         try await update.where("id", .equal, channel.id).where("clinic_id", .equal, channel.clinicID).run()
     }
 
+    /// May answer from a copy read up to two seconds ago (see `RecentReads`).
     public func find(id: UUID, on database: (any Database)? = nil) async throws -> ClinicChannel? {
-        try await select(on: database).where("id", .equal, id).first().map(ClinicChannel.init(row:))
+        try await recent.value(for: id) {
+            try await select(on: database).where("id", .equal, id).first().map(ClinicChannel.init(row:))
+        }
     }
 
-    /// The channel with its decrypted credentials, for verifying a webhook.
+    /// The channel with its decrypted credentials, for verifying a webhook or sending.
+    /// May answer from a copy read up to two seconds ago (see `RecentReads`).
     public func findWithCredentials(id: UUID, on database: (any Database)? = nil) async throws -> (ClinicChannel, ChannelCredentials)? {
+        try await recentWithCredentials.value(for: id) { try await readWithCredentials(id: id, on: database) }
+    }
+
+    private func readWithCredentials(id: UUID, on database: (any Database)?) async throws -> (ClinicChannel, ChannelCredentials)? {
         guard let row = try await select(on: database).column("credentials").where("id", .equal, id).first() else { return nil }
         let channel = try ClinicChannel(row: row)
         let sealed = try row.decode(column: "credentials", as: Data.self)

@@ -20,6 +20,8 @@ public enum TenancyError: Error, Equatable, CustomStringConvertible {
 public struct ClinicRepository: Sendable {
     public let store: Store
     private let clock: @Sendable () -> Date
+    /// Every job reads its clinic; its name and time zone change rarely.
+    private let recent = RecentReads<UUID, Clinic>()
 
     public init(store: Store, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
@@ -54,6 +56,7 @@ public struct ClinicRepository: Sendable {
             existing.timeZone = clinic.timeZone
             existing.defaultRegion = clinic.defaultRegion
             existing.agencyID = clinic.agencyID ?? existing.agencyID
+            defer { recent.forget(existing.id) }
             try await (database ?? store.db).sql.update("clinics")
                 .set("name", to: existing.name)
                 .set("time_zone", to: existing.timeZone)
@@ -67,8 +70,11 @@ public struct ClinicRepository: Sendable {
         return try await create(clinic, on: database)
     }
 
+    /// May answer from a copy read up to two seconds ago (see `RecentReads`).
     public func find(id: UUID, on database: (any Database)? = nil) async throws -> Clinic? {
-        try await select(on: database).where("id", .equal, id).first().map(Clinic.init(row:))
+        try await recent.value(for: id) {
+            try await select(on: database).where("id", .equal, id).first().map(Clinic.init(row:))
+        }
     }
 
     public func find(slug: String, on database: (any Database)? = nil) async throws -> Clinic? {
@@ -95,6 +101,9 @@ public struct ClinicRepository: Sendable {
 
     /// Changes a clinic's details (not its slug, which names it in URLs and configuration).
     public func update(_ clinic: Clinic, on database: (any Database)? = nil) async throws {
+        // After the write: a read racing it either stored before (and is dropped now) or finds the
+        // generation moved and stores nothing.
+        defer { recent.forget(clinic.id) }
         try await (database ?? store.db).sql.update("clinics")
             .set("name", to: clinic.name)
             .set("time_zone", to: clinic.timeZone)
