@@ -40,6 +40,26 @@ import Testing
         }
     }
 
+    @Test(arguments: TestDatabase.available)
+    func aRowReadInsideARolledBackTransactionIsNotKept(_ database: TestDatabase) async throws {
+        try await withTestStore(database) { store, _ in
+            let clinics = ClinicRepository(store: store)
+            struct RollBack: Error {}
+            let id = UUID()
+            let seenInside = Mutex<String?>(nil)
+            do {
+                try await store.db.transaction { transaction in
+                    _ = try await clinics.create(Clinic(id: id, name: "Never", slug: "never-\(UUID().uuidString.prefix(8).lowercased())"), on: transaction)
+                    let inside = try await clinics.find(id: id, on: transaction)?.name
+                    seenInside.withLock { $0 = inside }
+                    throw RollBack()
+                }
+            } catch is RollBack {}
+            #expect(seenInside.withLock { $0 } == "Never", "the transaction sees its own write")
+            #expect(try await clinics.find(id: id) == nil, "the rolled-back clinic was not cached")
+        }
+    }
+
     @Test func aChangeMadeElsewhereShowsOnceTheCopyIsOld() async throws {
         let reads = RecentReads<Int, String>(ttl: .milliseconds(200))
         let stored = Mutex("first")

@@ -158,7 +158,7 @@ public struct ScoringRepository: Sendable {
 
     /// May answer from a copy read up to two seconds ago (see `RecentReads`).
     public func settings(clinicID: UUID, on database: (any Database)? = nil) async throws -> (ClinicSettings, llmAPIKey: String?) {
-        try await recentSettings.value(for: clinicID) { try await readSettings(clinicID: clinicID, on: database) } ?? (ClinicSettings(), nil)
+        try await recentSettings.value(for: clinicID, on: database) { try await readSettings(clinicID: clinicID, on: database) } ?? (ClinicSettings(), nil)
     }
 
     private func readSettings(clinicID: UUID, on database: (any Database)?) async throws -> (ClinicSettings, llmAPIKey: String?) {
@@ -197,7 +197,7 @@ public struct ScoringRepository: Sendable {
 
     /// May answer from a copy read up to two seconds ago (see `RecentReads`).
     public func assistantSettings(clinicID: UUID, on database: (any Database)? = nil) async throws -> AssistantSettings {
-        try await recentAssistantSettings.value(for: clinicID) { try await readAssistantSettings(clinicID: clinicID, on: database) } ?? AssistantSettings()
+        try await recentAssistantSettings.value(for: clinicID, on: database) { try await readAssistantSettings(clinicID: clinicID, on: database) } ?? AssistantSettings()
     }
 
     private func readAssistantSettings(clinicID: UUID, on database: (any Database)?) async throws -> AssistantSettings {

@@ -1,10 +1,12 @@
+import FluentKit
 import Synchronization
 
 /// Rows that every job reads but people rarely change (a clinic's details, its settings), kept for
 /// a moment so the hot path does not ask SQLite's single connection for them again and again.
 ///
 /// Writes made through this process forget the entry at once; a change made by another process
-/// shows within `ttl`. Missing rows are not kept: nothing downstream acts on them.
+/// shows within `ttl`. Missing rows are not kept: nothing downstream acts on them. Reads inside a
+/// transaction bypass it: they must see the transaction's own writes, which may yet roll back.
 final class RecentReads<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     static var defaultTTL: Duration { .seconds(2) }
 
@@ -23,7 +25,8 @@ final class RecentReads<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         self.capacity = capacity
     }
 
-    func value(for key: Key, load: () async throws -> Value?) async throws -> Value? {
+    func value(for key: Key, on database: (any Database)? = nil, load: () async throws -> Value?) async throws -> Value? {
+        if database?.inTransaction == true { return try await load() }
         let now = ContinuousClock.now
         let (cached, generation) = state.withLock { state in
             (state.entries[key].flatMap { now - $0.loaded < ttl ? $0.value : nil }, state.generation)

@@ -57,7 +57,7 @@ public struct ChannelRepository: Sendable {
 
     /// May answer from a copy read up to two seconds ago (see `RecentReads`).
     public func find(id: UUID, on database: (any Database)? = nil) async throws -> ClinicChannel? {
-        try await recent.value(for: id) {
+        try await recent.value(for: id, on: database) {
             try await select(on: database).where("id", .equal, id).first().map(ClinicChannel.init(row:))
         }
     }
@@ -65,7 +65,7 @@ public struct ChannelRepository: Sendable {
     /// The channel with its decrypted credentials, for verifying a webhook or sending.
     /// May answer from a copy read up to two seconds ago (see `RecentReads`).
     public func findWithCredentials(id: UUID, on database: (any Database)? = nil) async throws -> (ClinicChannel, ChannelCredentials)? {
-        try await recentWithCredentials.value(for: id) { try await readWithCredentials(id: id, on: database) }
+        try await recentWithCredentials.value(for: id, on: database) { try await readWithCredentials(id: id, on: database) }
     }
 
     private func readWithCredentials(id: UUID, on database: (any Database)?) async throws -> (ClinicChannel, ChannelCredentials)? {

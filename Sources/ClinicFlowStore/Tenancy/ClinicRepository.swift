@@ -72,7 +72,7 @@ public struct ClinicRepository: Sendable {
 
     /// May answer from a copy read up to two seconds ago (see `RecentReads`).
     public func find(id: UUID, on database: (any Database)? = nil) async throws -> Clinic? {
-        try await recent.value(for: id) {
+        try await recent.value(for: id, on: database) {
             try await select(on: database).where("id", .equal, id).first().map(Clinic.init(row:))
         }
     }
