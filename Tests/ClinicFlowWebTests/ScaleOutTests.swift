@@ -90,9 +90,14 @@ import VaporTesting
                 "Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + Digest.hmacSHA256Hex(key: "s", message: Array(body.utf8)),
             ], body: ByteBuffer(string: body))
             #expect(hook.status == .ok)
-            await a.services.worker.drain()
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !seen.withLock({ $0.contains("lead.created") }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            // A keeps running due jobs until the lead exists. Once in CI the intake did not finish within
+            // a single drain (B saw inbound.message, never lead.created); a job that failed once comes back
+            // after its retry delay, which one drain does not wait for.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !seen.withLock({ $0.contains("lead.created") }), ContinuousClock.now < deadline {
+                await a.services.worker.drain()
+                try await Task.sleep(for: .milliseconds(50))
+            }
             reader.cancel()
             #expect(seen.withLock { $0.contains("\"type\":\"lead.created\"") }, "B's stream: \(seen.withLock { $0.prefix(300) })")
         }
