@@ -19,7 +19,8 @@ import Testing
             try await clinics.update(clinic)
             #expect(try await clinics.find(id: clinic.id)?.name == "After")
 
-            let scoring = ScoringRepository(store: store, secretBox: SecretBox(key: [UInt8](repeating: 7, count: 32)))
+            let box = SecretBox(key: [UInt8](repeating: 7, count: 32))
+            let scoring = ScoringRepository(store: store, secretBox: box)
             #expect(try await scoring.assistantSettings(clinicID: clinic.id).enabled == AssistantSettings().enabled)
             try await scoring.saveAssistantSettings(AssistantSettings(enabled: !AssistantSettings().enabled), clinicID: clinic.id)
             #expect(try await scoring.assistantSettings(clinicID: clinic.id).enabled == !AssistantSettings().enabled)
@@ -27,7 +28,7 @@ import Testing
             try await scoring.save(ClinicSettings(), llmAPIKey: "sk-test", clinicID: clinic.id)
             #expect(try await scoring.settings(clinicID: clinic.id).llmAPIKey == "sk-test")
 
-            let channels = ChannelRepository(store: store, secretBox: SecretBox(key: [UInt8](repeating: 7, count: 32)))
+            let channels = ChannelRepository(store: store, secretBox: box)
             var channel = try await channels.create(
                 ClinicChannel(clinicID: clinic.id, provider: .meta, name: "WhatsApp"), credentials: ChannelCredentials(["app_secret": "one"])
             )

@@ -17,7 +17,7 @@ final class SQLiteCheckpointer: Sendable {
 
     private let connection: SQLiteConnection
     private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
-    /// Completed checkpoints and the WAL frames the last one left behind, for tests and `/health`.
+    /// Completed checkpoints and the WAL frames the last one left behind (read by tests).
     let stats = Mutex(Stats())
 
     struct Stats: Sendable, Equatable {
