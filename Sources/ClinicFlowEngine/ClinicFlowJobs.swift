@@ -59,7 +59,7 @@ public final class EngineComponents: Sendable {
 public enum ClinicFlowJobs {
     public static func registry(_ components: EngineComponents) -> JobRegistry {
         var registry = JobRegistry()
-        NormalizeDeliveryJob(deliveries: components.deliveries, channels: components.channels).register(in: &registry)
+        NormalizeDeliveryJob(components: components).register(in: &registry)
         InboundIntakeJob(components: components).register(in: &registry)
         LeadScoringJob(components: components, llm: LLMScorer(breaker: components.llmBreaker)).register(in: &registry)
         LeadAssignmentJob(components: components).register(in: &registry)

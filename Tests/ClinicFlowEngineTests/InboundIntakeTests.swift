@@ -85,20 +85,20 @@ import Testing
         try await withTestStore(database) { store, location in
             let harness = try await IntakeHarness(store: store)
             let whatsapp = try await harness.channel(.meta)
-            // Normalise only; then let two workers on two connections race the intake jobs.
+            // The delivery's normalisation (which takes the event in) three times over, raced by two
+            // workers on two connections, as redelivered jobs after a crash would be.
             let body = IntakeHarness.metaMessage(id: "wamid.race", from: "34612345678", name: "Lucía", text: "Hola")
             let request = WebhookRequest(url: "https://x", headers: ["Content-Type": "application/json"], body: Array(body.utf8))
             let identity = try MetaAdapter().inspect(request)
-            _ = try await harness.components.deliveries.record([NewDelivery(
+            let stored = try await harness.components.deliveries.record([NewDelivery(
                 clinicID: harness.clinic.id, channelID: whatsapp.id, provider: .meta, dedupeKey: identity.dedupeKey, eventType: nil,
                 mediaType: "application/json", body: Array(body.utf8), correlationID: nil, receivedAt: Date()
             )])
-            var normalizeOnly = WorkerConfiguration(concurrency: 1)
-            normalizeOnly.queues = [DeliveryStore.ingestQueue]
-            await JobWorker(queue: harness.components.queue, events: harness.components.events, registry: ClinicFlowJobs.registry(harness.components), configuration: normalizeOnly, logger: .quiet).drain()
-            let eventKey = "inbound:\(whatsapp.id.uuidString.lowercased()):message:wamid.race"
-            for copy in 0..<3 {
-                try await harness.components.queue.enqueue(JobRequest(kind: InboundIntakeJob.kind, encoding: InboundIntakeJob.Payload(eventKey: eventKey), idempotencyKey: "copy-\(copy)"))
+            let deliveryID = try #require(stored.first?.id)
+            for copy in 0..<2 {
+                try await harness.components.queue.enqueue(JobRequest(
+                    kind: DeliveryStore.normalizeJobKind, encoding: DeliveryStore.NormalizePayload(deliveryID: deliveryID), idempotencyKey: "copy-\(copy)"
+                ))
             }
             let other = try await location.openStore(migrate: false)
             let otherHarness = EngineComponents(store: other, secretBox: SecretBox(key: (0..<32).map { UInt8($0 * 7 % 251) }), defaultMaxAttempts: 3)

@@ -42,10 +42,31 @@ import Testing
             let tasks = try await harness.components.scoring.tasks(clinicID: harness.clinic.id)
             #expect(tasks.map(\.kind) == ["call_hot_lead"])
             #expect(tasks.first?.priority == "high")
+            #expect(tasks.first?.assigneeID == lead.ownerID)  // assigned in the scoring transaction, before the task
             let notifications = try await harness.components.scoring.notifications(clinicID: harness.clinic.id, userID: lead.ownerID!)
             #expect(Set(notifications.map(\.kind)) == ["hot_lead", "assigned"])
             let types = try await harness.components.events.events(inStream: Contact.stream(lead.contactID)).map(\.type)
             #expect(types.suffix(2) == ["lead.scored", "lead.assigned"])
+        }
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func aPooledLeadIsAssignedWhenItsNextMessageFindsSomeoneAvailable(database: TestDatabase) async throws {
+        try await withTestStore(database) { store, _ in
+            let harness = try await IntakeHarness(store: store)
+            let whatsapp = try await harness.channel(.meta, department: "implants")
+            try await harness.deliver(IntakeHarness.metaMessage(id: "wamid.p1", from: "5511987654321", name: "Rita", text: "Oi"), to: whatsapp)
+            try await harness.deliver(IntakeHarness.metaMessage(id: "wamid.p2", from: "5511987654321", name: "Rita", text: "Alguém?", timestamp: 1_749_416_390), to: whatsapp)
+            var lead = try #require(try await harness.components.leads.list(clinicID: harness.clinic.id, .init()).items.first)
+            #expect(lead.ownerID == nil)  // nobody in implants yet
+
+            let team = try await consultants(harness, team: "implants", count: 1)
+            try await harness.deliver(IntakeHarness.metaMessage(id: "wamid.p3", from: "5511987654321", name: "Rita", text: "Quero agendar", timestamp: 1_749_416_400), to: whatsapp)
+            lead = try #require(try await harness.components.leads.find(id: lead.id, clinicID: harness.clinic.id))
+            #expect(lead.ownerID == team[0].id)
+            let types = try await harness.components.events.events(inStream: Contact.stream(lead.contactID)).map(\.type)
+            #expect(types.filter { $0 == "lead.pooled" }.count == 1)  // pooled twice, said once
+            #expect(types.filter { $0 == "lead.assigned" }.count == 1)
         }
     }
 

@@ -3,17 +3,21 @@ import ClinicFlowProviders
 import ClinicFlowStore
 import Foundation
 
-/// `delivery.normalize`: turns a stored delivery into `inbound.*` events, in one transaction with
-/// the `inbound.process` job of each new event and with marking the delivery processed. Event idempotency keys come from provider ids, so a delivery
-/// processed twice (a crashed worker) or an event re-sent in another delivery is recorded once.
+/// `delivery.normalize`: turns a stored delivery into `inbound.*` events and takes each new one in
+/// (contact, lead, conversation, message: `Intake`), in one transaction with marking the delivery
+/// processed. Event idempotency keys come from provider ids, so a delivery processed twice (a
+/// crashed worker) or an event re-sent in another delivery is recorded once.
+///
+/// Taking the events in here rather than in an `inbound.process` job per event saves a job and a
+/// transaction per lead. If the intake fails, that transaction is rolled back and the events are
+/// recorded again with an `inbound.process` job each, as before: one bad event then retries (and
+/// dead-letters) alone instead of holding back the delivery's other events.
 public struct NormalizeDeliveryJob: Sendable {
-    let deliveries: DeliveryStore
-    let channels: ChannelRepository
+    let components: EngineComponents
+    var deliveries: DeliveryStore { components.deliveries }
+    var channels: ChannelRepository { components.channels }
 
-    public init(deliveries: DeliveryStore, channels: ChannelRepository) {
-        self.deliveries = deliveries
-        self.channels = channels
-    }
+    public init(components: EngineComponents) { self.components = components }
 
     public static func eventType(_ event: InboundEvent) -> String { "inbound.\(event.kind)" }
 
@@ -57,18 +61,54 @@ public struct NormalizeDeliveryJob: Sendable {
             )
         }
         let now = context.queue.now
+        do {
+            try await normalizeAndTakeIn(delivery, drafts: drafts, events: events, channel: channel, at: now, context: context)
+        } catch let error as PermanentJobError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            context.logger.warning("intake inside normalisation failed; queueing it as its own jobs", metadata: ["error_type": "\(type(of: error))"])
+            try await normalizeAndQueue(delivery, drafts: drafts, at: now, context: context)
+        }
+        context.logger.debug("delivery normalised", metadata: ["events": "\(drafts.count)", "provider": "\(delivery.provider.rawValue)"])
+    }
+
+    /// The usual path: events recorded and taken in, in one transaction.
+    private func normalizeAndTakeIn(
+        _ delivery: StoredDelivery, drafts: [EventDraft], events: [InboundEvent], channel: ClinicChannel, at now: Date, context: JobContext
+    ) async throws {
+        guard let clinic = try await components.clinics.find(id: delivery.clinicID) else {
+            throw PermanentJobError("the clinic of delivery \(delivery.id) no longer exists")
+        }
+        let components = self.components
+        try await components.store.db.transaction { transaction in
+            for (draft, event) in zip(drafts, events) {
+                // An event already recorded (re-sent in another delivery) is already taken in.
+                guard case .appended = try await context.events.append(draft, on: transaction) else { continue }
+                let intake = Intake(
+                    components: components, database: transaction, clinic: clinic, channel: channel, event: event,
+                    eventKey: draft.idempotencyKey, occurredAt: draft.occurredAt, correlationID: draft.correlationID
+                )
+                if try await intake.claim() { try await intake.apply() }
+            }
+            try await components.deliveries.markProcessed(delivery.id, eventCount: drafts.count, at: now, on: transaction)
+        }
+    }
+
+    /// The fallback: events recorded with an `inbound.process` job each.
+    private func normalizeAndQueue(_ delivery: StoredDelivery, drafts: [EventDraft], at now: Date, context: JobContext) async throws {
+        let deliveries = self.deliveries
         try await context.store.db.transaction { transaction in
             var intake: [JobRequest] = []
             for draft in drafts {
-                // An event already recorded (re-sent in another delivery) is already being processed.
                 if case .appended = try await context.events.append(draft, on: transaction) {
                     intake.append(try InboundIntakeJob.request(for: draft, clinicID: delivery.clinicID))
                 }
             }
             try await context.queue.enqueue(contentsOf: intake, on: transaction)
-            try await deliveries.markProcessed(deliveryID, eventCount: drafts.count, at: now, on: transaction)
+            try await deliveries.markProcessed(delivery.id, eventCount: drafts.count, at: now, on: transaction)
         }
-        context.logger.debug("delivery normalised", metadata: ["events": "\(drafts.count)", "provider": "\(delivery.provider.rawValue)"])
     }
 }
 

@@ -86,13 +86,13 @@ struct Intake {
         let (contactID, created) = try await resolve(person)
         switch event.body {
         case .message(let message):
-            let lead = try await openLead(contactID: contactID, utm: referralUTM(message.referral), procedure: nil)
+            let lead = try await openLead(contactID: contactID, utm: referralUTM(message.referral), procedure: nil, firstInbound: true)
             try await recordMessage(message, contactID: contactID)
             try await noteFirstInbound(lead)
             try await scoreLater(lead)
             if created { try await syncContact(contactID) }
         case .formLead(let form):
-            let lead = try await openLead(contactID: contactID, utm: form.utm, procedure: form.procedure)
+            let lead = try await openLead(contactID: contactID, utm: form.utm, procedure: form.procedure, firstInbound: true)
             try await noteFirstInbound(lead)
             try await append("form.submitted", stream: Contact.stream(contactID), CRMEvents.FormSubmitted(leadID: lead.id, form: form))
             // What the person wrote in the form is what they said: keep it with their messages.
@@ -153,13 +153,15 @@ struct Intake {
         }
     }
 
-    /// The contact's open lead, opened now in the pipeline's first stage when there is none.
-    func openLead(contactID: UUID, utm: UTM, procedure: String?) async throws -> Lead {
+    /// The contact's open lead, opened now in the pipeline's first stage when there is none; one
+    /// opened by the person writing in has its first inbound time from the start.
+    func openLead(contactID: UUID, utm: UTM, procedure: String?, firstInbound: Bool = false) async throws -> Lead {
         if let lead = try await components.leads.openLead(contactID: contactID, on: database) { return lead }
         let pipeline = try await components.pipelines.pipeline(clinicID: clinic.id, on: database)
         let lead = try await components.leads.create(Lead(
             id: .timeOrdered(), clinicID: clinic.id, contactID: contactID, stage: pipeline.entryStage.key, department: channel.department,
-            source: event.provider.rawValue, channelID: channel.id, utm: utm, procedure: procedure, stageEnteredAt: occurredAt
+            source: event.provider.rawValue, channelID: channel.id, utm: utm, procedure: procedure,
+            firstInboundAt: firstInbound ? occurredAt : nil, stageEnteredAt: occurredAt
         ), on: database)
         try await append("lead.created", stream: Contact.stream(contactID), CRMEvents.LeadCreated(
             leadID: lead.id, stage: lead.stage, source: lead.source, channelID: channel.id, department: lead.department, utm: utm,

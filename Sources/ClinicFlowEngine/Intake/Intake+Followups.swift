@@ -156,6 +156,9 @@ extension Intake {
 
     /// Pushes a contact ClinicFlow learned about to the mirrored CRMs.
     func syncContact(_ contactID: UUID) async throws {
+        // Most clinics mirror no CRM: look at their channels before reading the contact.
+        let connections = try await CRMSync(components: components).connections(CRMSync.mirrored, clinicID: clinic.id, on: database)
+        guard connections.values.contains(where: { if case .success = $0 { true } else { false } }) else { return }
         guard let contact = try await components.contacts.find(id: contactID, clinicID: clinic.id, on: database) else { return }
         try await components.syncContactLater(contact, correlationID: correlationID, on: database)
     }

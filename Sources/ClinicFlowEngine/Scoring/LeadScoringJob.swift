@@ -5,8 +5,9 @@ import FluentKit
 import Foundation
 
 /// `lead.score`: scores a lead from the person's recent messages (the clinic's LLM when it turned one
-/// on, the rules otherwise or when the LLM fails), triages them for medical red flags, records both,
-/// raises urgent and HOT tasks, then routes and assigns a lead nobody owns yet.
+/// on, the rules otherwise or when the LLM fails), triages them for medical red flags, routes and
+/// assigns a lead nobody owns yet, and records all of it with the urgent and HOT tasks (for the new
+/// owner) in one transaction.
 public struct LeadScoringJob: Sendable {
     public static let kind = "lead.score"
 
@@ -37,7 +38,7 @@ public struct LeadScoringJob: Sendable {
         guard let clinicID = context.job.clinicID, let lead = try await components.leads.find(id: leadID, clinicID: clinicID) else {
             throw PermanentJobError("lead \(leadID) no longer exists")
         }
-        guard lead.status == .open, let contact = try await components.contacts.find(id: lead.contactID, clinicID: clinicID) else { return }
+        guard lead.status == .open, let contact = try await components.contacts.find(id: lead.contactID, clinicID: clinicID, identities: false) else { return }
         let texts = try await components.conversations.recentInboundTexts(contactID: contact.id, clinicID: clinicID, limit: 5)
         let history = try await components.leads.leads(contactID: contact.id, clinicID: clinicID).filter { $0.id != lead.id }
         let input = ScoringInput(
@@ -46,6 +47,7 @@ public struct LeadScoringJob: Sendable {
             previousLeads: history.count, previousWins: history.filter { $0.status == .won }.count
         )
         let (settings, apiKey) = try await components.scoring.settings(clinicID: clinicID)
+        guard let clinic = try await components.clinics.find(id: clinicID) else { throw PermanentJobError("the clinic of lead \(leadID) no longer exists") }
         let rules = RuleScorer(vocabulary: ScoringVocabulary.standard.adding(settings.vocabulary))
         var score = rules.score(input)
         if let endpoint = ChatCompletionsClient.Endpoint(settings.llm, apiKey: apiKey) {
@@ -65,36 +67,47 @@ public struct LeadScoringJob: Sendable {
         scored.language = lead.language ?? LanguageGuess.guess(input.text)
         scored.scoredAt = context.queue.now
         if scored.procedure == nil { scored.procedure = assessment.score.procedure }
-        let updated = scored
+        let scoredLead = scored
         let becameUrgent = triage.isUrgent && !lead.urgent
         let becameHot = assessment.score.temperature == .hot && lead.temperature != .hot
 
-        let components = self.components
+        let (components, assigner) = (self.components, LeadAssigner(components: components))
         let jobKey = context.job.id.uuidString.lowercased()
+        let now = context.queue.now
         try await components.store.db.transaction { transaction in
+            // An unowned lead is routed and assigned here, so the HOT or urgent task below already
+            // goes to its owner.
+            var updated = scoredLead
+            var assignment: LeadAssigner.Decision?
+            if updated.ownerID == nil {
+                let decision = try await assigner.decide(updated, clinic: clinic, at: now, settings: settings, otherLeads: history, on: transaction)
+                updated.department = decision.department
+                updated.ownerID = decision.ownerID
+                assignment = decision
+            }
             try await components.leads.save(updated, on: transaction)
             try await components.scoring.record(assessment.score, leadID: lead.id, clinicID: clinicID, on: transaction)
             try await append("lead.scored", CRMEvents.LeadScored(leadID: lead.id, score: assessment.score), key: "lead.scored:\(jobKey)", lead: lead, context, transaction)
             if becameUrgent {
                 try await append("lead.triage_flagged", CRMEvents.TriageFlagged(leadID: lead.id, flags: triage.flags), key: "triage:\(lead.id)", lead: lead, context, transaction)
                 try await components.scoring.createTask(
-                    .init(clinicID: clinicID, leadID: lead.id, assigneeID: lead.ownerID, kind: "urgent_triage", priority: "urgent",
-                          title: "Medical red flag (\(triage.flags.map(\.rawValue).joined(separator: ", "))): call \(contact.name ?? "the patient") now", dueAt: context.queue.now),
+                    .init(clinicID: clinicID, leadID: lead.id, assigneeID: updated.ownerID, kind: "urgent_triage", priority: "urgent",
+                          title: "Medical red flag (\(triage.flags.map(\.rawValue).joined(separator: ", "))): call \(contact.name ?? "the patient") now", dueAt: now),
                     key: "triage:\(lead.id)", on: transaction
                 )
                 try await components.scoring.notify(
-                    clinicID: clinicID, userID: lead.ownerID, leadID: lead.id, kind: "urgent",
+                    clinicID: clinicID, userID: updated.ownerID, leadID: lead.id, kind: "urgent",
                     title: "Urgent: \(contact.name ?? "a patient") reports \(triage.flags.map(\.rawValue).joined(separator: ", "))", key: "triage:\(lead.id)", on: transaction
                 )
             }
             if becameHot {
                 try await components.scoring.createTask(
-                    .init(clinicID: clinicID, leadID: lead.id, assigneeID: lead.ownerID, kind: "call_hot_lead", priority: "high",
-                          title: "HOT lead: contact \(contact.name ?? "them") today", dueAt: context.queue.now.addingTimeInterval(3600)),
+                    .init(clinicID: clinicID, leadID: lead.id, assigneeID: updated.ownerID, kind: "call_hot_lead", priority: "high",
+                          title: "HOT lead: contact \(contact.name ?? "them") today", dueAt: now.addingTimeInterval(3600)),
                     key: "hot:\(lead.id)", on: transaction
                 )
                 try await components.scoring.notify(
-                    clinicID: clinicID, userID: lead.ownerID, leadID: lead.id, kind: "hot_lead",
+                    clinicID: clinicID, userID: updated.ownerID, leadID: lead.id, kind: "hot_lead",
                     title: "HOT lead: \(contact.name ?? "new patient")\(assessment.score.procedure.map { " (\($0))" } ?? "")", key: "hot:\(lead.id)", on: transaction
                 )
                 if case .success = try await CRMSync(components: components).connection(.hubspot, clinicID: clinicID, on: transaction) {
@@ -104,12 +117,11 @@ public struct LeadScoringJob: Sendable {
                     )
                 }
             }
-            if updated.ownerID == nil {
-                try await components.queue.enqueue(
-                    try JobRequest(kind: LeadAssignmentJob.kind, encoding: LeadAssignmentJob.Payload(leadID: lead.id), idempotencyKey: "\(LeadAssignmentJob.kind):\(lead.id)",
-                                   clinicID: clinicID, correlationID: context.job.correlationID),
-                    on: transaction
-                )
+            if let assignment {
+                // A lead left in the pool is tried again with each message (someone may be working
+                // by then), but the timeline says it was pooled only once.
+                let key = assignment.ownerID == nil ? "lead.pooled:\(lead.id.uuidString.lowercased())" : "assign:\(jobKey)"
+                try await assigner.record(assignment, lead: updated, at: now, correlationID: context.job.correlationID, key: key, on: transaction)
             }
         }
     }
