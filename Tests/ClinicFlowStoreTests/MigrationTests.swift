@@ -11,7 +11,7 @@ import Testing
                 "001-create-events", "002-create-jobs", "003-create-clinics", "004-create-channels", "005-create-deliveries",
                 "006-create-access", "007-create-contacts", "008-create-leads", "009-create-conversations",
                 "010-create-scoring-and-assignment", "011-create-assistant-and-outbox", "012-create-scheduling-and-sync",
-                "013-enqueue-normalisation-on-sqlite",
+                "013-enqueue-normalisation-on-sqlite", "014-index-messages-by-contact",
             ]
             #expect(try await store.pendingMigrations() == all)
 
@@ -40,6 +40,19 @@ import Testing
             #expect(mode == "wal")
             guard case .sqlite(let path) = location.location else { Issue.record("not sqlite"); return }
             #expect(FileManager.default.fileExists(atPath: path))
+        }
+    }
+
+    /// Scoring reads a person's latest texts for every inbound message: an index seek, not a scan
+    /// of every message the clinic ever had.
+    @Test func aContactsLatestMessagesAreReadThroughAnIndex() async throws {
+        try await withTestStore(.sqlite) { store, _ in
+            let plan = try await store.sql().raw("""
+                EXPLAIN QUERY PLAN SELECT body FROM messages WHERE contact_id = 'c' AND clinic_id = 'k' AND direction = 'inbound'
+                AND body IS NOT NULL ORDER BY sent_at DESC LIMIT 5
+                """).all().map { try $0.decode(column: "detail", as: String.self) }
+            #expect(plan.contains { $0.contains("USING INDEX messages_contact_sent") }, "\(plan)")
+            #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "sorted by the index, not afterwards: \(plan)")
         }
     }
 

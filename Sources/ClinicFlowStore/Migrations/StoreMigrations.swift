@@ -16,5 +16,6 @@ public enum StoreMigrations {
         M011CreateAssistantAndOutbox(),
         M012CreateSchedulingAndSync(),
         M013EnqueueNormalisationOnSQLite(),
+        M014IndexMessagesByContact(),
     ]
 }
