@@ -70,6 +70,27 @@ import Testing
         }
     }
 
+    /// A send finishing after the lead was scored and assigned records its first response and
+    /// nothing else (it read the lead before either happened).
+    @Test(arguments: TestDatabase.available)
+    func theFirstResponseIsRecordedOnceWithoutUndoingTheScoreOrOwner(database: TestDatabase) async throws {
+        try await withTestStore(database) { store, _ in
+            let harness = try await IntakeHarness(store: store)
+            let team = try await consultants(harness, team: "implants", count: 1)
+            let whatsapp = try await harness.channel(.meta, department: "implants")
+            try await harness.deliver(IntakeHarness.metaMessage(id: "wamid.fr", from: "5511987654321", name: "Maria", text: "Quanto custa o implante? Quero agendar amanhã"), to: whatsapp)
+            let scored = try #require(try await harness.components.leads.list(clinicID: harness.clinic.id, .init()).items.first)
+            #expect(scored.ownerID == team[0].id && scored.score != nil && scored.firstResponseAt == nil)
+
+            let first = Date(timeIntervalSince1970: 1_800_000_000)
+            try await harness.components.leads.recordFirstResponse(leadID: scored.id, at: first)
+            try await harness.components.leads.recordFirstResponse(leadID: scored.id, at: first.addingTimeInterval(60))
+            let lead = try #require(try await harness.components.leads.find(id: scored.id, clinicID: harness.clinic.id))
+            #expect(lead.firstResponseAt == first)
+            #expect(lead.ownerID == scored.ownerID && lead.score == scored.score && lead.temperature == scored.temperature && lead.stage == scored.stage)
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func aRedFlagMakesTheLeadUrgentAndStopsTheAssistant(database: TestDatabase) async throws {
         try await withTestStore(database) { store, _ in

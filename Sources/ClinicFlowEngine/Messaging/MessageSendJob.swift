@@ -67,7 +67,7 @@ public struct MessageSendJob: Sendable {
         guard let clinic = try await components.clinics.find(id: message.clinicID),
             let conversation = try await components.conversations.find(id: message.conversationID, clinicID: message.clinicID),
             let (channel, credentials) = try await components.channels.findWithCredentials(id: message.channelID),
-            let contact = try await components.contacts.find(id: message.contactID, clinicID: message.clinicID)
+            let contact = try await components.contacts.find(id: message.contactID, clinicID: message.clinicID, identities: false)
         else { return try await finish(message, status: "failed", error: "the conversation, channel or contact no longer exists", context: context) }
         guard let sender = MessageSenders.sender(for: channel.provider, http: JSONHTTP(), sandbox: channel.settings.sandbox) else {
             return try await finish(message, status: "failed", error: "\(channel.provider.displayName) channels cannot send messages", context: context)
@@ -126,9 +126,8 @@ public struct MessageSendJob: Sendable {
             let components = self.components
             try await components.store.db.transaction { database in
                 try await components.conversations.finishSending(message, status: "sent", providerMessageID: providerMessageID, templateName: templateName, on: database)
-                if var lead, lead.firstResponseAt == nil {
-                    lead.firstResponseAt = context.queue.now
-                    try await components.leads.save(lead, on: database)
+                if let lead, lead.firstResponseAt == nil {
+                    try await components.leads.recordFirstResponse(leadID: lead.id, at: context.queue.now, on: database)
                 }
                 try await event("message.sent", message, status: "sent", error: nil, context: context, on: database)
             }

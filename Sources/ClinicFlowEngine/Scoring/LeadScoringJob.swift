@@ -59,25 +59,26 @@ public struct LeadScoringJob: Sendable {
         // Triage reads the latest few messages: a red flag from last week is not today's emergency.
         let triage = Triage().assess(texts.prefix(3).joined(separator: "\n"))
         let assessment = LeadAssessment(score: score, triage: triage)
-
-        var scored = lead
-        scored.score = assessment.score.score
-        scored.temperature = assessment.score.temperature
-        scored.urgent = lead.urgent || triage.isUrgent  // cleared by a person, not by a calmer message
-        scored.language = lead.language ?? LanguageGuess.guess(input.text)
-        scored.scoredAt = context.queue.now
-        if scored.procedure == nil { scored.procedure = assessment.score.procedure }
-        let scoredLead = scored
-        let becameUrgent = triage.isUrgent && !lead.urgent
-        let becameHot = assessment.score.temperature == .hot && lead.temperature != .hot
+        let language = LanguageGuess.guess(input.text)
 
         let (components, assigner) = (self.components, LeadAssigner(components: components))
         let jobKey = context.job.id.uuidString.lowercased()
         let now = context.queue.now
         try await components.store.db.transaction { transaction in
+            // The score goes onto the lead as it is now: a person may have moved or taken it while
+            // the model was thinking, and saving the copy read before would undo that.
+            guard let lead = try await components.leads.find(id: leadID, clinicID: clinicID, on: transaction), lead.status == .open else { return }
+            var updated = lead
+            updated.score = assessment.score.score
+            updated.temperature = assessment.score.temperature
+            updated.urgent = lead.urgent || triage.isUrgent  // cleared by a person, not by a calmer message
+            updated.language = lead.language ?? language
+            updated.scoredAt = now
+            if updated.procedure == nil { updated.procedure = assessment.score.procedure }
+            let becameUrgent = triage.isUrgent && !lead.urgent
+            let becameHot = assessment.score.temperature == .hot && lead.temperature != .hot
             // An unowned lead is routed and assigned here, so the HOT or urgent task below already
             // goes to its owner.
-            var updated = scoredLead
             var assignment: LeadAssigner.Decision?
             if updated.ownerID == nil {
                 let decision = try await assigner.decide(updated, clinic: clinic, at: now, settings: settings, otherLeads: history, on: transaction)

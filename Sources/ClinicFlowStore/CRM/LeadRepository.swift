@@ -104,6 +104,17 @@ public struct LeadRepository: Sendable {
     }
 
     /// Writes every field of the lead (callers read, change, write in one transaction).
+    /// Records when the clinic first answered, unless it already had; touches nothing else, so a
+    /// send finishing while the lead is scored or moved cannot undo either.
+    public func recordFirstResponse(leadID: UUID, at date: Date, on database: (any Database)? = nil) async throws {
+        try await (database ?? store.db).sql.update("leads")
+            .set("first_response_at", to: date)
+            .set("updated_at", to: clock())
+            .where("id", .equal, leadID)
+            .where("first_response_at", .is, SQLLiteral.null)
+            .run()
+    }
+
     public func save(_ lead: Lead, on database: (any Database)? = nil) async throws {
         try await (database ?? store.db).sql.update("leads")
             .set("stage", to: lead.stage)
