@@ -63,10 +63,8 @@ public struct NormalizeDeliveryJob: Sendable {
         let now = context.queue.now
         do {
             try await normalizeAndTakeIn(delivery, drafts: drafts, events: events, channel: channel, at: now, context: context)
-        } catch let error as PermanentJobError {
+        } catch let error where error is PermanentJobError || error is CancellationError {
             throw error
-        } catch is CancellationError {
-            throw CancellationError()
         } catch {
             context.logger.warning("intake inside normalisation failed; queueing it as its own jobs", metadata: ["error_type": "\(type(of: error))"])
             try await normalizeAndQueue(delivery, drafts: drafts, at: now, context: context)

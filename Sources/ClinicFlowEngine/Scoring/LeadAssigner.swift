@@ -5,7 +5,7 @@ import Foundation
 
 /// Routes an unowned lead to a department and picks its owner (round robin, or back to a returning
 /// contact's previous owner), inside the caller's transaction. Used by `lead.score`, which assigns
-/// in the transaction that records the score, and by `lead.assign` for leads left unowned.
+/// in the transaction that records the score, and by `lead.assign` (jobs queued by older versions).
 struct LeadAssigner: Sendable {
     struct Decision: Sendable {
         var department: String?
@@ -21,15 +21,15 @@ struct LeadAssigner: Sendable {
     func decide(
         _ lead: Lead, clinic: Clinic, at now: Date, settings: ClinicSettings? = nil, otherLeads: [Lead]? = nil, on database: any Database
     ) async throws -> Decision {
-        var settings = settings
-        if settings == nil { settings = try await components.scoring.settings(clinicID: clinic.id, on: database).0 }
-        let route = settings!.routing.department(channel: lead.department, procedure: lead.procedure, language: lead.language)
+        let routing: RoutingRules
+        if let settings { routing = settings.routing } else { routing = try await components.scoring.settings(clinicID: clinic.id, on: database).0.routing }
+        let route = routing.department(channel: lead.department, procedure: lead.procedure, language: lead.language)
         let members = try await components.access.consultants(clinicID: clinic.id, openLeads: [:], on: database)
         let counts = try await components.leads.openCounts(owners: members.map(\.id), on: database)
         let consultants = members.map { member in var copy = member; copy.openLeads = counts[member.id] ?? 0; return copy }
-        var others = otherLeads
-        if others == nil { others = try await components.leads.leads(contactID: lead.contactID, clinicID: clinic.id, on: database) }
-        let previousOwner = others?.first { $0.id != lead.id && $0.ownerID != nil }?.ownerID
+        let others: [Lead]
+        if let otherLeads { others = otherLeads } else { others = try await components.leads.leads(contactID: lead.contactID, clinicID: clinic.id, on: database) }
+        let previousOwner = others.first { $0.id != lead.id && $0.ownerID != nil }?.ownerID
         let outcome = policy.assign(
             department: route.department, consultants: consultants, previousOwner: previousOwner, at: now,
             timeZone: TimeZone(identifier: clinic.timeZone) ?? .gmt
