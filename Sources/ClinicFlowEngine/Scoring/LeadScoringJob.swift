@@ -59,7 +59,6 @@ public struct LeadScoringJob: Sendable {
         // Triage reads the latest few messages: a red flag from last week is not today's emergency.
         let triage = Triage().assess(texts.prefix(3).joined(separator: "\n"))
         let assessment = LeadAssessment(score: score, triage: triage)
-        let language = LanguageGuess.guess(input.text)
 
         let (components, assigner) = (self.components, LeadAssigner(components: components))
         let jobKey = context.job.id.uuidString.lowercased()
@@ -72,7 +71,7 @@ public struct LeadScoringJob: Sendable {
             updated.score = assessment.score.score
             updated.temperature = assessment.score.temperature
             updated.urgent = lead.urgent || triage.isUrgent  // cleared by a person, not by a calmer message
-            updated.language = lead.language ?? language
+            updated.language = lead.language ?? LanguageGuess.guess(input.text)
             updated.scoredAt = now
             if updated.procedure == nil { updated.procedure = assessment.score.procedure }
             let becameUrgent = triage.isUrgent && !lead.urgent
