@@ -37,11 +37,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Declarations of the SQLite that SQLiteNIO links in, for the connection that runs statements inline.
+        .target(name: "ClinicFlowSQLiteC"),
         .target(
             name: "ClinicFlowStore",
             dependencies: [
                 "ClinicFlowDomain",
+                "ClinicFlowSQLiteC",
                 .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "FluentSQL", package: "fluent-kit"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
                 .product(name: "SQLKit", package: "sql-kit"),

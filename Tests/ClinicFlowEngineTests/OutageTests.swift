@@ -25,7 +25,7 @@ import Testing
             let components = harness.components
             func queue(_ count: Int, from: Int = 0) async throws {
                 for index in from..<(from + count) {
-                    try await components.store.db.transaction { database in
+                    try await components.store.db.withTransaction { database in
                         try await Outbox(components: components).enqueue(
                             .init(conversation: conversation, text: "Mensagem \(index)", purpose: .reply, author: "user:test", key: "outage-\(index)"), on: database
                         )

@@ -34,7 +34,7 @@ import Testing
     func queue(_ harness: IntakeHarness, _ text: String, purpose: MessagePurpose = .reply, key: String = UUID().uuidString, runAt: Date? = nil) async throws -> Message? {
         let conversation = try #require(try await harness.conversation())
         let components = harness.components
-        return try await components.store.db.transaction { database in
+        return try await components.store.db.withTransaction { database in
             try await Outbox(components: components).enqueue(
                 .init(conversation: conversation, text: text, purpose: purpose, author: "user:test", key: key, runAt: runAt), on: database
             )

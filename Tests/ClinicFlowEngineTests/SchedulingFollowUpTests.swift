@@ -26,7 +26,7 @@ import Testing
         func book(_ start: Date, procedure: String? = nil) async throws -> SchedulingRepository.Appointment {
             let contactID = try await contactID()
             let components = self.components
-            let result = try await components.store.db.transaction { database in
+            let result = try await components.store.db.withTransaction { database in
                 try await AppointmentBook(components: components).book(
                     .init(slot: Slot(practitionerID: dentist.id, startsAt: start, endsAt: start.addingTimeInterval(1800)), clinicID: harness.clinic.id,
                           contactID: contactID, leadID: nil, source: "console", procedure: procedure),
@@ -39,7 +39,7 @@ import Testing
 
         func change(_ appointment: SchedulingRepository.Appointment, to status: AppointmentStatus? = nil, moveTo slot: Slot? = nil) async throws -> SchedulingRepository.Appointment {
             let components = self.components
-            return try await components.store.db.transaction { database in
+            return try await components.store.db.withTransaction { database in
                 var current = appointment
                 let book = AppointmentBook(components: components)
                 if let slot, case .success(let moved) = try await book.reschedule(current, to: slot, correlationID: nil, on: database) { current = moved }
@@ -204,7 +204,7 @@ import Testing
             // But nothing proactive goes until the patient opts in again.
             let conversation = try #require(try await setup.harness.conversation())
             let components = setup.components
-            try await components.store.db.transaction { database in
+            try await components.store.db.withTransaction { database in
                 try await Outbox(components: components).enqueue(
                     .init(conversation: conversation, text: "Promoção de clareamento", purpose: .proactive, author: "user:test", key: "promo"), on: database
                 )

@@ -97,7 +97,7 @@ import Testing
         try await withTestStore(database) { store, _ in
             let events = EventStore(store: store)
             await #expect(throws: Rollback.self) {
-                try await store.db.transaction { transaction in
+                try await store.db.withTransaction { transaction in
                     try await events.append(EventDraft(stream: "s", type: "t", idempotencyKey: "a"), on: transaction)
                     try await events.append(EventDraft(stream: "s", type: "t", idempotencyKey: "b"), on: transaction)
                     throw Rollback()

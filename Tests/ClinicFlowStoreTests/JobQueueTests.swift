@@ -168,7 +168,7 @@ import Testing
         try await withTestStore(database) { store, _ in
             let queue = JobQueue(store: store)
             await #expect(throws: Rollback.self) {
-                try await store.db.transaction { transaction in
+                try await store.db.withTransaction { transaction in
                     try await queue.enqueue(JobRequest(kind: "k", idempotencyKey: "once"), on: transaction)
                     throw Rollback()
                 }

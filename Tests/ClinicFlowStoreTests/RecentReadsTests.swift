@@ -49,7 +49,7 @@ import Testing
             let id = UUID()
             let seenInside = Mutex<String?>(nil)
             do {
-                try await store.db.transaction { transaction in
+                try await store.db.withTransaction { transaction in
                     _ = try await clinics.create(Clinic(id: id, name: "Never", slug: "never-\(UUID().uuidString.prefix(8).lowercased())"), on: transaction)
                     let inside = try await clinics.find(id: id, on: transaction)?.name
                     seenInside.withLock { $0 = inside }

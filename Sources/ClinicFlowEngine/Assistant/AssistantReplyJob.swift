@@ -118,7 +118,7 @@ public struct AssistantReplyJob: Sendable {
         let components = self.components
         let key = inbound.id.uuidString.lowercased()
         let correlationID = context.job.correlationID
-        try await components.store.db.transaction { database in
+        try await components.store.db.withTransaction { database in
             // Once per inbound message, however often the job runs.
             let marker = try EventDraft(
                 clinicID: inbound.clinicID, stream: Contact.stream(inbound.contactID), type: "assistant.answered",

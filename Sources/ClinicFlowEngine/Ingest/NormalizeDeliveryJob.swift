@@ -80,7 +80,7 @@ public struct NormalizeDeliveryJob: Sendable {
             throw PermanentJobError("the clinic of delivery \(delivery.id) no longer exists")
         }
         let components = self.components
-        try await components.store.db.transaction { transaction in
+        try await components.store.db.withTransaction { transaction in
             for (draft, event) in zip(drafts, events) {
                 // An event already recorded (re-sent in another delivery) is already taken in.
                 guard case .appended = try await context.events.append(draft, on: transaction) else { continue }
@@ -97,7 +97,7 @@ public struct NormalizeDeliveryJob: Sendable {
     /// The fallback: events recorded with an `inbound.process` job each.
     private func normalizeAndQueue(_ delivery: StoredDelivery, drafts: [EventDraft], at now: Date, context: JobContext) async throws {
         let deliveries = self.deliveries
-        try await context.store.db.transaction { transaction in
+        try await context.store.db.withTransaction { transaction in
             var intake: [JobRequest] = []
             for draft in drafts {
                 if case .appended = try await context.events.append(draft, on: transaction) {

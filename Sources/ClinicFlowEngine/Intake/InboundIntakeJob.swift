@@ -44,7 +44,7 @@ public struct InboundIntakeJob: Sendable {
         else { throw PermanentJobError("the clinic or channel of \(eventKey) no longer exists") }
 
         let components = self.components
-        try await components.store.db.transaction { transaction in
+        try await components.store.db.withTransaction { transaction in
             let intake = Intake(
                 components: components, database: transaction, clinic: clinic, channel: channel, event: envelope.event,
                 eventKey: eventKey, occurredAt: recorded.occurredAt, correlationID: recorded.correlationID

@@ -25,7 +25,7 @@ public struct DeadLetterOffice: Sendable {
 
     /// Puts a dead job back in the queue with fresh attempts.
     public func replay(jobID: UUID, by actor: String? = nil) async throws -> ReplayResult {
-        try await queue.store.db.transaction { transaction in
+        try await queue.store.db.withTransaction { transaction in
             guard let job = try await queue.job(id: jobID, on: transaction) else { return .notFound }
             guard try await queue.replay(id: jobID, on: transaction) else { return .notDead(job.status) }
             try await events.append(

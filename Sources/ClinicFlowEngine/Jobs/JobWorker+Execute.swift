@@ -69,7 +69,7 @@ extension JobWorker {
 
     private func deadLetter(_ job: LeasedJob, error: String, reason: String, logger: Logger) async throws -> JobOutcome {
         let (queue, events) = (self.queue, self.events)
-        let moved = try await queue.store.db.transaction { transaction in
+        let moved = try await queue.store.db.withTransaction { transaction in
             guard try await queue.deadLetter(job, error: error, on: transaction) else { return false }
             try await events.append(
                 DeadLetterEvents.deadLettered(

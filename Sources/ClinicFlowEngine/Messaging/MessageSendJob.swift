@@ -124,7 +124,7 @@ public struct MessageSendJob: Sendable {
         case .sent(let providerMessageID):
             let templateName = templateName
             let components = self.components
-            try await components.store.db.transaction { database in
+            try await components.store.db.withTransaction { database in
                 try await components.conversations.finishSending(message, status: "sent", providerMessageID: providerMessageID, templateName: templateName, on: database)
                 if let lead, lead.firstResponseAt == nil {
                     try await components.leads.recordFirstResponse(leadID: lead.id, at: context.queue.now, on: database)
@@ -160,7 +160,7 @@ public struct MessageSendJob: Sendable {
     }
 
     private func finish(_ message: Message, status: String, error: String, context: JobContext) async throws {
-        try await components.store.db.transaction { database in
+        try await components.store.db.withTransaction { database in
             try await components.conversations.finishSending(message, status: status, error: error, on: database)
             try await event("message.\(status)", message, status: status, error: error, context: context, on: database)
         }

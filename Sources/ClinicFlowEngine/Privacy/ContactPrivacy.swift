@@ -149,7 +149,7 @@ public struct ContactPrivacy: Sendable {
         let store = ErasureStore(store: components.store)
         let components = self.components
         let now = components.queue.now
-        try await components.store.db.transaction { database in
+        try await components.store.db.withTransaction { database in
             try await store.eraseContact(contactID, clinicID: clinic.id, at: now, on: database)
             try await store.erasePayloads(erasable.map(\.position), on: database)
             try await store.eraseDeliveries(Array(deliveries), on: database)

@@ -48,7 +48,7 @@ public struct AppointmentFollowUpJob: Sendable {
         }
         let practitioner = try await components.scheduling.practitioners(clinicID: clinic.id).first { $0.id == appointment.practitionerID }?.name
         let components = self.components
-        try await components.store.db.transaction { database in
+        try await components.store.db.withTransaction { database in
             let skipped = try await FollowUpMessenger(components: components).send(
                 payload.kind, contactID: appointment.contactID, clinic: clinic, when: appointment.startsAt, practitioner: practitioner,
                 key: Self.key(payload), correlationID: context.job.correlationID, on: database

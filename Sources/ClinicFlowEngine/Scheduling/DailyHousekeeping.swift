@@ -38,7 +38,7 @@ public struct DailyHousekeeping: Sendable {
         let contacts = try await components.consent.optInsRecorded(before: cutoff, clinicID: clinic.id)
         let components = self.components
         for contactID in contacts {
-            try await components.store.db.transaction { database in
+            try await components.store.db.withTransaction { database in
                 _ = try await components.consent.record(
                     .expired, contactID: contactID, clinicID: clinic.id, channelID: nil, source: "retention",
                     evidence: "opt-in older than \(settings.consentMonths) months", on: database

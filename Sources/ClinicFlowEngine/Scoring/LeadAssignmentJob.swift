@@ -31,7 +31,7 @@ public struct LeadAssignmentJob: Sendable {
         }
         let (components, assigner) = (self.components, LeadAssigner(components: components))
         let now = context.queue.now
-        try await components.store.db.transaction { transaction in
+        try await components.store.db.withTransaction { transaction in
             guard var lead = try await components.leads.find(id: leadID, clinicID: clinicID, on: transaction), lead.ownerID == nil, lead.status == .open else {
                 return
             }

@@ -63,7 +63,7 @@ public struct LeadScoringJob: Sendable {
         let (components, assigner) = (self.components, LeadAssigner(components: components))
         let jobKey = context.job.id.uuidString.lowercased()
         let now = context.queue.now
-        try await components.store.db.transaction { transaction in
+        try await components.store.db.withTransaction { transaction in
             // The score goes onto the lead as it is now: a person may have moved or taken it while
             // the model was thinking, and saving the copy read before would undo that.
             guard let lead = try await components.leads.find(id: leadID, clinicID: clinicID, on: transaction), lead.status == .open else { return }

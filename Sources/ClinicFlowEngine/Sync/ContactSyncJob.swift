@@ -45,7 +45,7 @@ public struct ContactSyncJob: Sendable {
             throw jobError(error)
         }
         let components = self.components
-        try await components.store.db.transaction { database in
+        try await components.store.db.withTransaction { database in
             try await components.sync.save(contactID: contact.id, clinicID: clinicID, system: payload.system, externalID: externalID, contentHash: fingerprint.hash, on: database)
             if let kind = ContactIdentity.Kind(rawValue: payload.system.rawValue) {
                 try await components.contacts.link([ContactIdentity(kind: kind, value: externalID)], to: contact.id, clinicID: clinicID, on: database)

@@ -40,7 +40,7 @@ public struct KnowledgeRepository: Sendable {
         var article = article
         article.updatedAt = clock()
         let saved = article
-        try await store.db.transaction { database in
+        try await store.db.withTransaction { database in
             try await database.sql.insert(into: "knowledge_articles")
                 .columns("id", "clinic_id", "kind", "title", "body", "folded", "created_at", "updated_at")
                 .values(
@@ -57,7 +57,7 @@ public struct KnowledgeRepository: Sendable {
         var article = article
         article.updatedAt = clock()
         let saved = article
-        return try await store.db.transaction { database in
+        return try await store.db.withTransaction { database in
             guard try await database.sql.update("knowledge_articles")
                 .set("kind", to: saved.kind).set("title", to: saved.title).set("body", to: saved.body).set("folded", to: Self.fold(saved))
                 .set("updated_at", to: saved.updatedAt)
@@ -69,7 +69,7 @@ public struct KnowledgeRepository: Sendable {
     }
 
     public func delete(id: UUID, clinicID: UUID) async throws -> Bool {
-        try await store.db.transaction { database in
+        try await store.db.withTransaction { database in
             guard try await database.sql.delete(from: "knowledge_articles").where("id", .equal, id).where("clinic_id", .equal, clinicID)
                 .returning("id").first() != nil
             else { return false }

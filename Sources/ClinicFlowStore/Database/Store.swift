@@ -11,10 +11,10 @@ import Synchronization
 /// The database connection of one process: Fluent on SQLite or PostgreSQL, same models and migrations.
 ///
 /// It is independent of Vapor so `worker` and `migrate` run without an HTTP server.
-/// On SQLite the pool holds exactly one connection, on one event loop: SQLite allows one writer at a
-/// time anyway, and a single connection means in-process writers queue in the pool instead of
-/// failing with SQLITE_BUSY. It also keeps per-connection pragmas (busy_timeout, synchronous)
-/// in force, since that connection is never closed while the store is open.
+/// On SQLite there is exactly one connection (`DirectSQLiteConnection`), whose statements run on one
+/// event loop: SQLite allows one writer at a time anyway, and a single connection means in-process
+/// writers queue for it instead of failing with SQLITE_BUSY. It also keeps per-connection pragmas
+/// (busy_timeout, synchronous) in force, since that connection is never closed while the store is open.
 public final class Store: Sendable {
     public let kind: DatabaseKind
     public let logger: Logger
@@ -50,9 +50,10 @@ public final class Store: Sendable {
         switch configuration.location {
         case .sqlite(let path):
             try createParentDirectory(of: path)
-            let loop = group.next()
+            let loop = DirectSQLiteConnection.loops.next()
+            let connection = try await DirectSQLiteConnection.open(path: path, busyTimeout: configuration.sqliteBusyTimeout, waitLimit: wait, on: loop).get()
             let databases = Databases(threadPool: .singleton, on: loop)
-            databases.use(.sqlite(.file(path), connectionPoolTimeout: wait, sqlLogLevel: .trace), as: .sqlite)
+            databases.use(DirectSQLiteConfiguration(connection: connection), as: .sqlite)
             let store = Store(kind: .sqlite, databases: databases, eventLoopGroup: loop, logger: logger, migrationLock: .file(path + ".migrate-lock"))
             do {
                 try await store.applySQLitePragmas(busyTimeout: configuration.sqliteBusyTimeout)

@@ -51,6 +51,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case cannotLockForMigration(path: String)
     case unexpectedResult(String)
     case closed
+    /// Waited this long for the (SQLite) connection, held by someone else all that time.
+    case connectionWaitTimedOut(seconds: Double)
 
     public var description: String {
         switch self {
@@ -59,6 +61,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .cannotLockForMigration(let path): "cannot open or lock \(path), which migrations hold so that processes take turns"
         case .unexpectedResult(let what): "unexpected database result: \(what)"
         case .closed: "the database connection is closed"
+        case .connectionWaitTimedOut(let seconds): "waited \(seconds) s for the database connection; it stayed in use"
         }
     }
 }

@@ -1,14 +1,12 @@
 import ClinicFlowDomain
-import FluentKit
 import Foundation
 import NIOCore
-import SQLiteNIO
+import SQLiteKit
 
-/// The SQLite write path for delivery batches, on the connection directly and chained as event-loop
-/// futures, with values bound as `SQLiteData` and no hop through the (busy) concurrency pool. Under a
-/// webhook burst those hops, not the SQL, were the cost: every `await` waited behind the request
-/// handlers for a pool thread, and every statement is a round trip to SQLite's thread (hence one
-/// statement per batch, with the job written by a trigger).
+/// The SQLite write path for delivery batches: both statements run back to back on SQLite's loop,
+/// with values bound as `SQLiteData`, without a hop through the (busy) concurrency pool. Under a
+/// webhook burst those hops, not the SQL, were the cost (hence also one statement per batch, with the
+/// job written by a trigger).
 ///
 /// Values are bound exactly as Fluent stores them on SQLite (UUIDs as upper-case text, dates as
 /// seconds since 1970), so both paths read each other's rows.
@@ -22,16 +20,15 @@ extension DeliveryStore {
     /// One statement: the deliveries, each new one with its normalisation job (written by the
     /// M013 trigger within the same statement, so atomically). Retries already stored are looked up
     /// afterwards, in a read that only runs when a batch has any.
-    func recordOnSQLite(_ unique: [NewDelivery], on database: any SQLiteDatabase) -> EventLoopFuture<BatchResult> {
-        database.withConnection { connection in
-            Self.insertDeliveries(unique, on: connection).flatMap { inserted in
-                Self.existingIDs(unique.filter { !inserted.contains($0.id) }, on: connection)
-                    .map { BatchResult(inserted: inserted, existing: $0) }
-            }
+    static func recordOnSQLite(_ unique: [NewDelivery], on connection: DirectSQLiteConnection) -> EventLoopFuture<BatchResult> {
+        connection.exclusively { handle in
+            let inserted = try insertDeliveries(unique, on: handle)
+            let existing = try existingIDs(unique.filter { !inserted.contains($0.id) }, on: handle)
+            return BatchResult(inserted: inserted, existing: existing)
         }
     }
 
-    private static func insertDeliveries(_ deliveries: [NewDelivery], on connection: SQLiteConnection) -> EventLoopFuture<Set<UUID>> {
+    private static func insertDeliveries(_ deliveries: [NewDelivery], on handle: SQLiteHandle) throws -> Set<UUID> {
         let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         let sql = """
             INSERT INTO deliveries (id, clinic_id, channel_id, provider, dedupe_key, event_type, media_type, body, correlation_id, received_at, status) \
@@ -49,28 +46,25 @@ extension DeliveryStore {
                 .text(DeliveryStatus.received.rawValue),
             ]
         }
-        return connection.query(sql, binds).map { rows in
-            Set(rows.compactMap { $0.column("id")?.string.flatMap(UUID.init(uuidString:)) })
-        }
+        let result = try handle.run(sql, binds)
+        return Set(result.rows.compactMap { $0.first?.string.flatMap(UUID.init(uuidString:)) })
     }
 
-    private static func existingIDs(_ duplicates: [NewDelivery], on connection: SQLiteConnection) -> EventLoopFuture<[String: UUID]> {
-        guard !duplicates.isEmpty else { return connection.eventLoop.makeSucceededFuture([:]) }
+    private static func existingIDs(_ duplicates: [NewDelivery], on handle: SQLiteHandle) throws -> [String: UUID] {
+        guard !duplicates.isEmpty else { return [:] }
         let sql = """
             SELECT id, channel_id, dedupe_key FROM deliveries WHERE (channel_id, dedupe_key) IN \
             (VALUES \(Array(repeating: "(?, ?)", count: duplicates.count).joined(separator: ", ")))
             """
         let binds = duplicates.flatMap { [SQLiteData.text($0.channelID.uuidString), .text($0.dedupeKey)] }
-        return connection.query(sql, binds).map { rows in
-            var out: [String: UUID] = [:]
-            for row in rows {
-                guard let id = row.column("id")?.string.flatMap(UUID.init(uuidString:)),
-                    let channel = row.column("channel_id")?.string.flatMap(UUID.init(uuidString:)),
-                    let key = row.column("dedupe_key")?.string
-                else { continue }
-                out["\(channel.uuidString)|\(key)"] = id
-            }
-            return out
+        var out: [String: UUID] = [:]
+        for row in try handle.run(sql, binds).rows where row.count == 3 {
+            guard let id = row[0].string.flatMap(UUID.init(uuidString:)),
+                let channel = row[1].string.flatMap(UUID.init(uuidString:)),
+                let key = row[2].string
+            else { continue }
+            out["\(channel.uuidString)|\(key)"] = id
         }
+        return out
     }
 }

@@ -2,7 +2,6 @@ import ClinicFlowDomain
 import FluentKit
 import Foundation
 import SQLKit
-import SQLiteNIO
 
 /// A webhook accepted by the gateway, about to be stored.
 public struct NewDelivery: Sendable, Equatable {
@@ -107,12 +106,12 @@ public struct DeliveryStore: Sendable {
         let firstIndex = firstSeen
         let unique = firstIndex.values.sorted().map { batch[$0] }
         let written: EventLoopFuture<BatchResult>
-        if store.kind == .sqlite, let sqlite = database as? any SQLiteDatabase {
-            written = recordOnSQLite(unique, on: sqlite)
+        if let sqlite = database as? DirectSQLiteDatabase {
+            written = Self.recordOnSQLite(unique, on: sqlite.connection)
         } else {
             let queue = self.queue
             written = database.eventLoop.makeFutureWithTask {
-                try await database.transaction { transaction in
+                try await database.withTransaction { transaction in
                     let inserted = try await Self.insert(unique, on: transaction.sql)
                     let jobs = try unique.filter { inserted.contains($0.id) }.map(Self.normalizeJob(for:))
                     try await queue.enqueue(contentsOf: jobs, on: transaction)

@@ -60,7 +60,7 @@ public struct EventStore: Sendable {
 
     /// Appends several events atomically: all of them or none.
     public func append(contentsOf drafts: [EventDraft], on database: (any Database)? = nil) async throws -> [AppendOutcome] {
-        try await (database ?? store.db).transaction { transaction in
+        try await (database ?? store.db).withTransaction { transaction in
             var outcomes: [AppendOutcome] = []
             for draft in drafts { outcomes.append(try await append(draft, on: transaction)) }
             return outcomes

@@ -56,7 +56,7 @@ public struct AccessRepository: Sendable {
         let user = normalized
         let now = clock()
         let store = self.store
-        return try await (database ?? store.db).transaction { transaction in
+        return try await (database ?? store.db).withTransaction { transaction in
             let inserted = try await transaction.sql.insert(into: "users")
                 .columns("id", "email", "name", "password_hash", "role", "agency_id", "active", "created_at", "updated_at")
                 .values(
@@ -106,7 +106,7 @@ public struct AccessRepository: Sendable {
     public func update(_ user: User, passwordHash: String? = nil, on database: (any Database)? = nil) async throws {
         let store = self.store
         let now = clock()
-        try await (database ?? store.db).transaction { transaction in
+        try await (database ?? store.db).withTransaction { transaction in
             var update = transaction.sql.update("users")
                 .set("name", to: user.name)
                 .set("max_open_leads", to: bindOrNull(user.maxOpenLeads))
@@ -188,7 +188,7 @@ public struct AccessRepository: Sendable {
     public func createTeam(_ team: Team, on database: (any Database)? = nil) async throws -> Team {
         let store = self.store
         let now = clock()
-        return try await (database ?? store.db).transaction { transaction in
+        return try await (database ?? store.db).withTransaction { transaction in
             try await transaction.sql.insert(into: "teams")
                 .columns("id", "clinic_id", "key", "name", "created_at")
                 .values(SQLBind(team.id), SQLBind(team.clinicID), SQLBind(team.key), SQLBind(team.name), SQLBind(now))
@@ -204,7 +204,7 @@ public struct AccessRepository: Sendable {
     /// Replaces the user's team memberships within one clinic.
     public func setTeams(userID: UUID, teamIDs: [UUID], clinicID: UUID, on database: (any Database)? = nil) async throws {
         let store = self.store
-        try await (database ?? store.db).transaction { transaction in
+        try await (database ?? store.db).withTransaction { transaction in
             let clinicTeams = try await transaction.sql.select().column("id").from("teams").where("clinic_id", .equal, clinicID)
                 .all(decodingColumn: "id", as: UUID.self)
             if !clinicTeams.isEmpty {

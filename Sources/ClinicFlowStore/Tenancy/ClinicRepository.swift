@@ -33,7 +33,7 @@ public struct ClinicRepository: Sendable {
         guard Clinic.isValidSlug(clinic.slug) else { throw TenancyError.invalidSlug(clinic.slug) }
         let now = clock()
         let store = self.store
-        return try await (database ?? store.db).transaction { transaction in
+        return try await (database ?? store.db).withTransaction { transaction in
             let inserted = try await transaction.sql.insert(into: "clinics")
                 .columns("id", "name", "slug", "time_zone", "default_region", "agency_id", "created_at", "updated_at")
                 .values(

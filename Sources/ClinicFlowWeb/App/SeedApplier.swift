@@ -7,7 +7,7 @@ import Logging
 enum SeedApplier {
     static func apply(_ seeds: [ClinicSeed], engine: EngineComponents, logger: Logger) async throws {
         guard !seeds.isEmpty else { return }
-        try await engine.store.db.transaction { transaction in
+        try await engine.store.db.withTransaction { transaction in
             for seed in seeds {
                 let clinic = try await engine.clinics.upsert(seed.clinic, on: transaction)
                 if let assistant = seed.assistant { try await engine.scoring.saveAssistantSettings(assistant, clinicID: clinic.id, on: transaction) }

@@ -32,7 +32,7 @@ enum AssistantEndpoints {
             if case .refuse(let reason) = decision { throw Abort(.unprocessableEntity, reason: "not sent: \(reason)") }
             let user = try context.principalUser
             let key = context.request.headers.first(name: "Idempotency-Key").map { "api:\(clinic.id):\($0.prefix(100))" } ?? "api:\(UUID().uuidString)"
-            let queued = try await engine.store.db.transaction { database -> Message? in
+            let queued = try await engine.store.db.withTransaction { database -> Message? in
                 if try await engine.conversations.setHumanTakeover(true, conversationID: conversation.id, clinicID: clinic.id, on: database) {
                     try await takeoverEvent(true, conversation: conversation, user: user, engine: engine, on: database)
                 }
@@ -85,7 +85,7 @@ enum AssistantEndpoints {
         let conversation = try await ConversationEndpoints.conversation(context)
         let engine = context.services.engine
         let user = try context.principalUser
-        try await engine.store.db.transaction { database in
+        try await engine.store.db.withTransaction { database in
             guard try await engine.conversations.setHumanTakeover(takeover, conversationID: conversation.id, clinicID: conversation.clinicID, on: database) else { return }
             if !takeover, let state = try await engine.conversations.assistantState(conversationID: conversation.id, on: database) {
                 try await engine.conversations.saveAssistantState(state.resumed(), conversationID: conversation.id, on: database)

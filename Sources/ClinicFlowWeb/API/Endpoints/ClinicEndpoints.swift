@@ -75,7 +75,7 @@ enum ClinicEndpoints {
             if let stranded = occupied.keys.sorted().first(where: { pipeline.stage($0) == nil }) {
                 throw Abort(.conflict, reason: "stage \(stranded) still holds \(occupied[stranded]!) open lead(s); move them first")
             }
-            try await engine.store.db.transaction { transaction in
+            try await engine.store.db.withTransaction { transaction in
                 try await engine.pipelines.replaceStages(pipeline.stages, clinicID: clinic.id, on: transaction)
                 try await engine.events.append(
                     try EventDraft(

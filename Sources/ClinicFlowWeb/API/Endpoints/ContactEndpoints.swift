@@ -36,7 +36,7 @@ enum ContactEndpoints {
                 throw Abort(.conflict, reason: "contact \(existing) already has this phone or email")
             }
             let user = try context.principalUser
-            let contact = try await engine.store.db.transaction { transaction in
+            let contact = try await engine.store.db.withTransaction { transaction in
                 let contact = try await engine.contacts.create(
                     Contact(id: .timeOrdered(), clinicID: clinic.id, name: body.name?.nilIfBlank, phone: phone?.e164, email: email, identities: identities),
                     on: transaction
@@ -78,7 +78,7 @@ enum ContactEndpoints {
             if let phone { contact.phone = phone.e164 }
             if let email { contact.email = email }
             let edited = contact
-            try await engine.store.db.transaction { transaction in
+            try await engine.store.db.withTransaction { transaction in
                 try await engine.contacts.update(edited, on: transaction)
                 try await engine.contacts.link(identities, to: edited.id, clinicID: clinic.id, on: transaction)
                 try await engine.syncContactLater(edited, correlationID: context.request.correlationID, on: transaction)
@@ -99,7 +99,7 @@ enum ContactEndpoints {
                 throw Abort(.notFound, reason: "no contact \(body.otherContactId) to merge")
             }
             let user = try context.principalUser
-            try await engine.store.db.transaction { transaction in
+            try await engine.store.db.withTransaction { transaction in
                 let closed = try await engine.contacts.merge(source.id, into: target.id, clinicID: clinic.id, on: transaction)
                 let payload = CRMEvents.ContactMerged(sourceID: source.id, targetID: target.id, closedLeadIDs: closed, by: user.id)
                 for stream in [Contact.stream(target.id), Contact.stream(source.id)] {

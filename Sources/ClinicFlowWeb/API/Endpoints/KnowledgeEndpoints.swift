@@ -84,7 +84,7 @@ enum KnowledgeEndpoints {
             guard !evidence.isEmpty, evidence.count <= 1000 else { throw Abort(.unprocessableEntity, reason: "evidence must be 1 to 1,000 characters") }
             let engine = context.services.engine
             let user = try context.principalUser
-            let entry = try await engine.store.db.transaction { database in
+            let entry = try await engine.store.db.withTransaction { database in
                 let entry = try await engine.consent.record(kind, contactID: contact.id, clinicID: contact.clinicID, channelID: nil, source: "api", evidence: evidence, recordedBy: user.id, on: database)
                 if kind == .optOut {
                     try await engine.conversations.cancelQueued(contactID: contact.id, clinicID: contact.clinicID, reason: "the contact opted out", on: database)

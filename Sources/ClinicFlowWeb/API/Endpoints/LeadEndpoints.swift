@@ -48,7 +48,7 @@ enum LeadEndpoints {
             let stage = try openStage(body.stage ?? pipeline.entryStage.key, in: pipeline)
             if let owner = body.ownerId { try await requireMember(owner, clinic: clinic, context) }
             let user = try context.principalUser
-            let lead = try await engine.store.db.transaction { transaction in
+            let lead = try await engine.store.db.withTransaction { transaction in
                 let lead = try await engine.leads.create(Lead(
                     id: .timeOrdered(), clinicID: clinic.id, contactID: contact.id, stage: stage.key, ownerID: body.ownerId,
                     department: body.department, source: "manual", utm: body.utm?.utm ?? .init(), procedure: body.procedure,
@@ -121,7 +121,7 @@ enum LeadEndpoints {
             }
             let updated = lead
             let fields = changed
-            try await engine.store.db.transaction { transaction in
+            try await engine.store.db.withTransaction { transaction in
                 try await engine.leads.save(updated, on: transaction)
                 if updated.stage != original.stage {
                     try await append(CRMEvents.LeadStageChanged(leadID: updated.id, from: original.stage, to: updated.stage, status: updated.status, by: user.id, reason: body.reason),

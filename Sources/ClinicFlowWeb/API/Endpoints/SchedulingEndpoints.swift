@@ -54,7 +54,7 @@ enum SchedulingEndpoints {
             guard slot.startsAt > Date() else { throw Abort(.unprocessableEntity, reason: "starts_at is in the past") }
             let lead = try await engine.leads.openLead(contactID: contact.id)
             let user = try context.principalUser
-            let result = try await engine.store.db.transaction { database in
+            let result = try await engine.store.db.withTransaction { database in
                 try await AppointmentBook(components: engine).book(
                     .init(slot: slot, clinicID: clinic.id, contactID: contact.id, leadID: lead?.id, source: context.source, appointmentType: body.type,
                           procedure: type?.procedure ?? lead?.procedure),
@@ -89,7 +89,7 @@ enum SchedulingEndpoints {
                 ) : nil
             let user = try context.principalUser
             let correlationID = context.request.correlationID
-            let result: Result<SchedulingRepository.Appointment, AppointmentBook.Problem> = try await engine.store.db.transaction { database in
+            let result: Result<SchedulingRepository.Appointment, AppointmentBook.Problem> = try await engine.store.db.withTransaction { database in
                 let book = AppointmentBook(components: engine)
                 var appointment = original
                 if let newSlot {

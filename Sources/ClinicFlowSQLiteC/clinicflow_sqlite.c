@@ -1,0 +1,16 @@
+#include "clinicflow_sqlite.h"
+
+int sqlite_nio_sqlite3_bind_text64(sqlite3_stmt *, int, const char *, uint64_t, void (*)(void *), unsigned char);
+int sqlite_nio_sqlite3_bind_blob64(sqlite3_stmt *, int, const void *, uint64_t, void (*)(void *));
+
+#define CLINICFLOW_SQLITE_TRANSIENT ((void (*)(void *))-1)
+#define CLINICFLOW_SQLITE_UTF8 1
+
+int clinicflow_sqlite_bind_text(sqlite3_stmt *statement, int index, const char *text, int64_t bytes) {
+    // A NULL pointer would bind SQL NULL; Swift hands out none for an empty string.
+    return sqlite_nio_sqlite3_bind_text64(statement, index, text ? text : "", (uint64_t)bytes, CLINICFLOW_SQLITE_TRANSIENT, CLINICFLOW_SQLITE_UTF8);
+}
+
+int clinicflow_sqlite_bind_blob(sqlite3_stmt *statement, int index, const void *bytes, int64_t count) {
+    return sqlite_nio_sqlite3_bind_blob64(statement, index, bytes ? bytes : "", (uint64_t)count, CLINICFLOW_SQLITE_TRANSIENT);
+}

@@ -1,0 +1,148 @@
+import FluentKit
+import FluentSQL
+import Logging
+import NIOCore
+import SQLKit
+import SQLiteKit
+
+/// Fluent and SQLKit on a `DirectSQLiteConnection`. Values are encoded and decoded by SQLiteKit's
+/// coders, as Fluent's SQLite driver does, so rows written by either read the same.
+struct DirectSQLiteDatabase: Database, SQLDatabase {
+    let connection: DirectSQLiteConnection
+    let context: DatabaseContext
+    /// Inside `withConnection`, `withSession` or `transaction`: statements run without taking the connection.
+    let holdsConnection: Bool
+    let inTransaction: Bool
+
+    private static let encoder = SQLiteDataEncoder()
+    private static let decoder = SQLiteDataDecoder()
+
+    // MARK: SQLDatabase
+
+    var dialect: any SQLDialect { SQLiteDialect() }
+    var queryLogLevel: Logger.Level? { .trace }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        let (sql, values) = serialize(query)
+        // The statement only: bound values are patient data.
+        logger.trace("Executing query", metadata: ["sql": .string(sql)])
+        let binds: [SQLiteData]
+        do {
+            binds = try values.map { try Self.encoder.encode($0) }
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+        let result = holdsConnection ? connection.run(sql, binds) : connection.exclusively { try $0.run(sql, binds) }
+        return result.map { result in
+            for values in result.rows {
+                onRow(DirectSQLiteRow(columns: result.columns, values: values, decoder: Self.decoder))
+            }
+        }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        try await execute(sql: query, onRow).get()
+    }
+
+    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await holding { try await closure($0) }
+    }
+
+    // MARK: Database
+
+    func execute(query: DatabaseQuery, onOutput: @escaping @Sendable (any DatabaseOutput) -> Void) -> EventLoopFuture<Void> {
+        var converted = SQLQueryConverter(delegate: DirectSQLiteSchemaTypes()).convert(query)
+        // Fluent reads the new row's id back from a create (as its SQLite driver does).
+        if case .create = query.action, query.customIDKey != .some(.string("")) {
+            converted = SQLList([converted, SQLReturning(.init((query.customIDKey ?? .id).description))], separator: SQLRaw(" "))
+        }
+        return execute(sql: converted) { onOutput(SQLRowOutput(row: $0)) }
+    }
+
+    func execute(schema: DatabaseSchema) -> EventLoopFuture<Void> {
+        var schema = schema
+        if schema.action == .update {
+            // SQLite has no enum types (they are TEXT) and can only add and drop columns.
+            schema.updateFields = schema.updateFields.filter {
+                if case .dataType(_, .enum) = $0 { return false }
+                return true
+            }
+            guard schema.createConstraints.isEmpty, schema.updateFields.isEmpty, schema.deleteConstraints.isEmpty else {
+                return eventLoop.makeFailedFuture(StoreError.unexpectedResult("SQLite cannot change a column's type or constraints"))
+            }
+            if schema.createFields.isEmpty, schema.deleteFields.isEmpty { return eventLoop.makeSucceededVoidFuture() }
+        }
+        return execute(sql: SQLSchemaConverter(delegate: DirectSQLiteSchemaTypes()).convert(schema)) { _ in }
+    }
+
+    func execute(enum: DatabaseEnum) -> EventLoopFuture<Void> {
+        eventLoop.makeSucceededVoidFuture()
+    }
+
+    func withConnection<T: Sendable>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
+        holding { closure($0) }
+    }
+
+    /// Futures, not a task: Fluent's async `transaction` wraps its closure in a task already, and
+    /// every transaction of every job comes through here.
+    func transaction<T: Sendable>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
+        guard !inTransaction else { return closure(self) }
+        return holding { database in
+            let transaction = DirectSQLiteDatabase(connection: connection, context: context, holdsConnection: true, inTransaction: true)
+            return transaction.raw("BEGIN TRANSACTION").run()
+                .flatMap { closure(transaction) }
+                .flatMap { value in transaction.raw("COMMIT TRANSACTION").run().map { value } }
+                .flatMapError { error in
+                    // SQLite may have rolled back already (then this fails, harmlessly).
+                    transaction.raw("ROLLBACK TRANSACTION").run().recover { _ in }.flatMapThrowing { throw error }
+                }
+        }
+    }
+
+    /// Runs `body` with a database that holds the connection until the future it returns completes.
+    private func holding<T: Sendable>(_ body: @escaping @Sendable (DirectSQLiteDatabase) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
+        guard !holdsConnection else { return body(self) }
+        let holder = DirectSQLiteDatabase(connection: connection, context: context, holdsConnection: true, inTransaction: inTransaction)
+        return connection.acquire().flatMap { [connection] in
+            body(holder).always { _ in connection.release() }
+        }
+    }
+
+    /// A transaction run by the calling task, not a new one (see `Database.withTransaction`).
+    func transactionInPlace<T>(_ body: (any Database) async throws -> T) async throws -> T {
+        guard !inTransaction else { return try await body(self) }
+        return try await holding { holder in
+            let transaction = DirectSQLiteDatabase(connection: connection, context: context, holdsConnection: true, inTransaction: true)
+            try await transaction.raw("BEGIN TRANSACTION").run()
+            do {
+                let result = try await body(transaction)
+                try await transaction.raw("COMMIT TRANSACTION").run()
+                return result
+            } catch {
+                // SQLite may have rolled back already (then this fails, harmlessly).
+                try? await transaction.raw("ROLLBACK TRANSACTION").run()
+                throw error
+            }
+        }
+    }
+
+    /// `holding` for async work (SQLKit sessions, transactions in place).
+    private func holding<T>(_ body: (DirectSQLiteDatabase) async throws -> T) async throws -> T {
+        guard !holdsConnection else { return try await body(self) }
+        try await connection.acquire().get()
+        defer { connection.release() }
+        return try await body(DirectSQLiteDatabase(connection: connection, context: context, holdsConnection: true, inTransaction: inTransaction))
+    }
+}
+
+/// Column types for Fluent's schema builder on SQLite (migrations): dates as REAL seconds, text as TEXT.
+private struct DirectSQLiteSchemaTypes: SQLConverterDelegate {
+    func customDataType(_ dataType: DatabaseSchema.DataType) -> (any SQLExpression)? {
+        switch dataType {
+        case .string, .enum: SQLRaw("TEXT")
+        case .datetime: SQLRaw("REAL")
+        case .int64: SQLRaw("INTEGER")
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,119 @@
+@testable import ClinicFlowStore
+import ClinicFlowTestSupport
+import FluentKit
+import Foundation
+import NIOCore
+import SQLKit
+import Synchronization
+import Testing
+
+/// ClinicFlow's own SQLite connection (statements run on its event loop, prepared once): values
+/// survive the statement cache, errors are clear, transactions are atomic and have the connection
+/// to themselves, and a job's transaction runs on the connection's loop.
+@Suite struct DirectSQLiteTests {
+    @Test func valuesRoundTripExactlyThroughReusedStatements() async throws {
+        try await withTestStore(.sqlite, migrate: false) { store, _ in
+            let sql = store.sql()
+            try await sql.raw("CREATE TABLE sample (id INTEGER PRIMARY KEY, t TEXT, b BLOB, i INTEGER, r REAL)").run()
+            let rows: [(String?, [UInt8]?, Int?, Double?)] = [
+                ("", [], 0, 0), ("héllo ✓ \"quoted\" 'x'", [0, 1, 2, 255], -42, 1.5), (nil, nil, nil, nil), ("second", [9], Int.max, -0.25),
+            ]
+            for (index, row) in rows.enumerated() {
+                // The same statement text each time: the second and later runs reuse the prepared statement.
+                try await sql.insert(into: "sample").columns("id", "t", "b", "i", "r")
+                    .values(SQLBind(index), SQLBind(row.0), SQLBind(row.1.map { Data($0) }), SQLBind(row.2), SQLBind(row.3)).run()
+            }
+            for (index, row) in rows.enumerated() {
+                let read = try #require(try await sql.select().columns("t", "b", "i", "r").from("sample").where("id", .equal, SQLBind(index)).first())
+                #expect(try read.decodeNil(column: "t") == (row.0 == nil), "an empty string is text, not NULL")
+                #expect(try read.decode(column: "t", as: String?.self) == row.0)
+                #expect(try read.decode(column: "b", as: Data?.self).map { [UInt8]($0) } == row.1)
+                #expect(try read.decode(column: "i", as: Int?.self) == row.2)
+                #expect(try read.decode(column: "r", as: Double?.self) == row.3)
+            }
+        }
+    }
+
+    @Test func aFailingStatementIsAClearErrorAndItsTransactionLeavesNothing() async throws {
+        try await withTestStore(.sqlite, migrate: false) { store, _ in
+            try await store.sql().raw("CREATE TABLE unique_names (name TEXT UNIQUE NOT NULL)").run()
+            try await store.sql().raw("INSERT INTO unique_names (name) VALUES ('taken')").run()
+            do {
+                try await store.db.withTransaction { transaction in
+                    try await transaction.sql.raw("INSERT INTO unique_names (name) VALUES ('fresh')").run()
+                    try await transaction.sql.raw("INSERT INTO unique_names (name) VALUES ('taken')").run()
+                }
+                Issue.record("a duplicate was accepted")
+            } catch let error as SQLiteFailure {
+                #expect(error.isConstraintFailure)
+                #expect(error.description.contains("UNIQUE constraint failed: unique_names.name"), "\(error)")
+            }
+            let names = try await store.sql().raw("SELECT name FROM unique_names").all().map { try $0.decode(column: "name", as: String.self) }
+            #expect(names == ["taken"], "the transaction's first insert was rolled back too")
+
+            await #expect(throws: SQLiteFailure.self) { try await store.sql().raw("SELEKT 1").run() }
+            #expect(try await store.sql().raw("SELECT 1 AS one").first()?.decode(column: "one", as: Int.self) == 1, "the connection still works")
+        }
+    }
+
+    @Test func aTransactionHasTheConnectionToItselfUntilItEnds() async throws {
+        try await withTestStore(.sqlite, migrate: false) { store, _ in
+            try await store.sql().raw("CREATE TABLE arrivals (n INTEGER PRIMARY KEY AUTOINCREMENT, who TEXT NOT NULL)").run()
+            let (started, startedSignal) = AsyncStream.makeStream(of: Void.self)
+            async let transaction: Void = store.db.withTransaction { transaction in
+                try await transaction.sql.raw("INSERT INTO arrivals (who) VALUES ('first')").run()
+                startedSignal.yield()
+                try await Task.sleep(for: .milliseconds(200))
+                try await transaction.sql.raw("INSERT INTO arrivals (who) VALUES ('second')").run()
+            }
+            for await _ in started { break }
+            // Issued while the transaction is open: it waits, rather than slipping into it.
+            try await store.sql().raw("INSERT INTO arrivals (who) VALUES ('outsider')").run()
+            try await transaction
+            let order = try await store.sql().raw("SELECT who FROM arrivals ORDER BY n").all().map { try $0.decode(column: "who", as: String.self) }
+            #expect(order == ["first", "second", "outsider"])
+        }
+    }
+
+    @Test func waitingTooLongForTheConnectionFailsWithTheReason() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cf-direct-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try await Store.open(
+            StoreConfiguration(location: .sqlite(path: directory.appendingPathComponent("wait.sqlite").path), connectionWait: 0.2), logger: .quiet
+        )
+        let (started, startedSignal) = AsyncStream.makeStream(of: Void.self)
+        async let holder: Void = store.db.withTransaction { transaction in
+            try await transaction.sql.raw("SELECT 1").run()
+            startedSignal.yield()
+            try await Task.sleep(for: .seconds(1))
+        }
+        for await _ in started { break }
+        await #expect(throws: StoreError.connectionWaitTimedOut(seconds: 0.2)) { try await store.sql().raw("SELECT 1").run() }
+        try await holder
+        #expect(try await store.sql().raw("SELECT 2 AS two").first()?.decode(column: "two", as: Int.self) == 2)
+        let connection = try #require((store.db as? DirectSQLiteDatabase)?.connection)
+        await store.shutdown()
+        await #expect(throws: StoreError.closed) { try await connection.exclusively { try $0.run("SELECT 1", []) }.get() }
+        await #expect(throws: StoreError.closed) { try await connection.acquire().get() }
+    }
+
+    @Test func aJobsTransactionRunsOnTheConnectionsLoop() async throws {
+        try await withTestStore(.sqlite, migrate: false) { store, _ in
+            let connection = try #require((store.db as? DirectSQLiteDatabase)?.connection)
+            let executor = try #require(store.preferredExecutor)
+            // As JobWorker runs jobs: preferring the connection's loop. Fluent's own `transaction`
+            // would run the body in a new task on Swift's global pool, a thread switch per statement.
+            let onLoop = try await Task(executorPreference: executor) {
+                try await store.db.withTransaction { transaction in
+                    var everyTime = connection.loop.inEventLoop
+                    for _ in 0..<3 {
+                        try await transaction.sql.raw("SELECT 1").run()
+                        everyTime = everyTime && connection.loop.inEventLoop
+                    }
+                    return everyTime
+                }
+            }.value
+            #expect(onLoop)
+        }
+    }
+}
