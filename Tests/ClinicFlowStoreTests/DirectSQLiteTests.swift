@@ -116,4 +116,19 @@ import Testing
             #expect(onLoop)
         }
     }
+
+    @Test func statementsOnPartiallyIndexedColumnsArePreparedOnce() async throws {
+        try await withTestStore(.sqlite) { store, _ in
+            let connection = try #require((store.db as? DirectSQLiteDatabase)?.connection)
+            let leads = LeadRepository(store: store)
+            // (Statements cached while migrating were prepared again after the schema changed.)
+            let before = try await connection.repreparations().get()
+            for _ in 0..<3 {
+                _ = try await leads.openLead(contactID: UUID())
+                _ = try await leads.openCounts(owners: [UUID()])
+            }
+            // A bound status would let SQLite pick the partial index per value, preparing anew each run.
+            #expect(try await connection.repreparations().get() == before)
+        }
+    }
 }

@@ -27,6 +27,7 @@ int sqlite_nio_sqlite3_step(sqlite3_stmt *statement);
 int sqlite_nio_sqlite3_reset(sqlite3_stmt *statement);
 int sqlite_nio_sqlite3_clear_bindings(sqlite3_stmt *statement);
 int sqlite_nio_sqlite3_finalize(sqlite3_stmt *statement);
+int sqlite_nio_sqlite3_stmt_status(sqlite3_stmt *statement, int counter, int reset);
 
 int sqlite_nio_sqlite3_bind_double(sqlite3_stmt *statement, int index, double value);
 int sqlite_nio_sqlite3_bind_int64(sqlite3_stmt *statement, int index, int64_t value);

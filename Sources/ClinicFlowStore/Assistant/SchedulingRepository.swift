@@ -104,7 +104,7 @@ public struct SchedulingRepository: Sendable {
     /// Times taken by live appointments from `after` on.
     public func bookedSlots(clinicID: UUID, after: Date, on database: (any Database)? = nil) async throws -> [Slot] {
         try await (database ?? store.db).sql.select().columns("practitioner_id", "starts_at", "ends_at").from("appointments")
-            .where("clinic_id", .equal, clinicID).where("ends_at", .greaterThan, after).where("status", .in, Self.live)
+            .where("clinic_id", .equal, clinicID).where("ends_at", .greaterThan, after).where(Self.isLive)
             .all()
             .map { row in
                 Slot(
@@ -115,6 +115,9 @@ public struct SchedulingRepository: Sendable {
     }
 
     static let live = [AppointmentStatus.booked.rawValue, AppointmentStatus.confirmed.rawValue]
+    /// `status IN ('booked', 'confirmed')` written into the statement, not bound, as the partial index
+    /// `appointments_no_double_booking` is on it (see `LeadRepository.isOpen`).
+    static let isLive = SQLBinaryExpression(SQLColumn("status"), .in, SQLGroupExpression(live.map { SQLLiteral.string($0) }))
 
     /// Books the slot; nil when someone else holds that time.
     public func book(_ slot: Slot, clinicID: UUID, contactID: UUID, leadID: UUID?, source: String, on database: (any Database)? = nil) async throws -> Appointment? {
@@ -148,7 +151,7 @@ public struct SchedulingRepository: Sendable {
 
     private func isFree(_ slot: Slot, except id: UUID?, on sql: any SQLDatabase) async throws -> Bool {
         var query = sql.select().column("id").from("appointments")
-            .where("practitioner_id", .equal, slot.practitionerID).where("status", .in, Self.live)
+            .where("practitioner_id", .equal, slot.practitionerID).where(Self.isLive)
             .where("starts_at", .lessThan, slot.endsAt).where("ends_at", .greaterThan, slot.startsAt)
         if let id { query = query.where("id", .notEqual, id) }
         return try await query.first() == nil
@@ -182,7 +185,7 @@ public struct SchedulingRepository: Sendable {
     /// The contact's appointments that start after `date` and hold time (a recall is pointless when one is booked).
     public func upcoming(contactID: UUID, after date: Date, on database: (any Database)? = nil) async throws -> [Appointment] {
         try await select(on: database).where("contact_id", .equal, contactID).where("starts_at", .greaterThan, date)
-            .where("status", .in, Self.live).orderBy("starts_at").all().map(Self.appointment(row:))
+            .where(Self.isLive).orderBy("starts_at").all().map(Self.appointment(row:))
     }
 
     public func appointments(clinicID: UUID, contactID: UUID? = nil, on database: (any Database)? = nil) async throws -> [Appointment] {

@@ -157,12 +157,12 @@ public struct ContactRepository: Sendable {
 
         // One open lead per contact: if both have one, the source's closes as lost.
         let targetHasOpen = try await sql.select().column("id").from("leads")
-            .where("contact_id", .equal, targetID).where("status", .equal, LeadStatus.open.rawValue).first() != nil
+            .where("contact_id", .equal, targetID).where(LeadRepository.isOpen).first() != nil
         var closed: [UUID] = []
         if targetHasOpen {
             closed = try await sql.update("leads")
                 .set("status", to: LeadStatus.lost.rawValue).set("closed_at", to: now).set("updated_at", to: now)
-                .where("contact_id", .equal, sourceID).where("status", .equal, LeadStatus.open.rawValue)
+                .where("contact_id", .equal, sourceID).where(LeadRepository.isOpen)
                 .returning("id").all(decodingColumn: "id", as: UUID.self)
         }
         try await sql.update("leads").set("contact_id", to: targetID).set("updated_at", to: now)

@@ -46,8 +46,13 @@ public struct LeadRepository: Sendable {
         try await select(on: database).where("id", .equal, id).where("clinic_id", .equal, clinicID).first().map(Self.lead(row:))
     }
 
+    /// `status = 'open'` with the value written into the statement, not bound: the partial index
+    /// `leads_one_open_per_contact` is on it, and when a bound value decides whether a partial index
+    /// applies, SQLite prepares the statement again on every run.
+    static let isOpen = SQLBinaryExpression(SQLColumn("status"), .equal, SQLLiteral.string(LeadStatus.open.rawValue))
+
     public func openLead(contactID: UUID, on database: (any Database)? = nil) async throws -> Lead? {
-        try await select(on: database).where("contact_id", .equal, contactID).where("status", .equal, LeadStatus.open.rawValue)
+        try await select(on: database).where("contact_id", .equal, contactID).where(Self.isOpen)
             .first().map(Self.lead(row:))
     }
 
@@ -145,7 +150,7 @@ public struct LeadRepository: Sendable {
         guard !owners.isEmpty else { return [:] }
         let rows = try await (database ?? store.db).sql.select()
             .column("owner_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("leads")
-            .where("owner_id", .in, owners).where("status", .equal, LeadStatus.open.rawValue)
+            .where("owner_id", .in, owners).where(Self.isOpen)
             .groupBy("owner_id").all()
         var out: [UUID: Int] = [:]
         for row in rows { out[try row.decode(column: "owner_id", as: UUID.self)] = try row.decode(column: "n", as: Int.self) }
@@ -154,7 +159,7 @@ public struct LeadRepository: Sendable {
 
     /// Open leads not scored since `date`, for the nightly refresh.
     public func staleScores(before date: Date, limit: Int, on database: (any Database)? = nil) async throws -> [Lead] {
-        try await select(on: database).where("status", .equal, LeadStatus.open.rawValue)
+        try await select(on: database).where(Self.isOpen)
             .where { $0.where("scored_at", .is, SQLLiteral.null).orWhere("scored_at", .lessThan, date) }
             .orderBy("updated_at").limit(limit).all().map(Self.lead(row:))
     }
@@ -163,7 +168,7 @@ public struct LeadRepository: Sendable {
     public func openCounts(clinicID: UUID, on database: (any Database)? = nil) async throws -> [String: Int] {
         let rows = try await (database ?? store.db).sql.select()
             .column("stage").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("leads")
-            .where("clinic_id", .equal, clinicID).where("status", .equal, LeadStatus.open.rawValue)
+            .where("clinic_id", .equal, clinicID).where(Self.isOpen)
             .groupBy("stage").all()
         var out: [String: Int] = [:]
         for row in rows { out[try row.decode(column: "stage", as: String.self)] = try row.decode(column: "n", as: Int.self) }

@@ -94,6 +94,11 @@ final class DirectSQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// See `SQLiteHandle.repreparations`.
+    func repreparations() -> EventLoopFuture<Int> {
+        exclusively { $0.repreparations }
+    }
+
     func close() -> EventLoopFuture<Void> {
         guard loop.inEventLoop else { return loop.flatSubmit { self.close() } }
         while let waiter = waiters.popFirst() {

@@ -39,6 +39,12 @@ final class SQLiteHandle {
         db = nil
     }
 
+    /// How often SQLite had to prepare the cached statements again (a schema change, or a bound
+    /// value that decides whether a partial index applies): each time costs a full prepare.
+    var repreparations: Int {
+        statements.values.reduce(0) { $0 + Int(sqlite_nio_sqlite3_stmt_status($1, SQLiteStatementCounter.reprepare, 0)) }
+    }
+
     /// Runs one statement to completion and returns its rows.
     func run(_ sql: String, _ binds: [SQLiteData]) throws -> SQLiteResultRows {
         guard let db else { throw SQLiteFailure(code: SQLiteResult.misuse, message: "the connection is closed") }
@@ -165,6 +171,10 @@ enum SQLiteOpenFlag {
     static let create: Int32 = 0x0000_0004
     static let uri: Int32 = 0x0000_0040
     static let fullMutex: Int32 = 0x0001_0000
+}
+
+enum SQLiteStatementCounter {
+    static let reprepare: Int32 = 5
 }
 
 enum SQLitePrepareFlag {
