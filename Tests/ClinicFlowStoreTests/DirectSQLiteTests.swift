@@ -82,13 +82,15 @@ import Testing
             StoreConfiguration(location: .sqlite(path: directory.appendingPathComponent("wait.sqlite").path), connectionWait: 0.2), logger: .quiet
         )
         let (started, startedSignal) = AsyncStream.makeStream(of: Void.self)
+        let (finish, finishSignal) = AsyncStream.makeStream(of: Void.self)
         async let holder: Void = store.db.withTransaction { transaction in
             try await transaction.sql.raw("SELECT 1").run()
             startedSignal.yield()
-            try await Task.sleep(for: .seconds(1))
+            for await _ in finish { break }
         }
         for await _ in started { break }
         await #expect(throws: StoreError.connectionWaitTimedOut(seconds: 0.2)) { try await store.sql().raw("SELECT 1").run() }
+        finishSignal.yield()
         try await holder
         #expect(try await store.sql().raw("SELECT 2 AS two").first()?.decode(column: "two", as: Int.self) == 2)
         let connection = try #require((store.db as? DirectSQLiteDatabase)?.connection)

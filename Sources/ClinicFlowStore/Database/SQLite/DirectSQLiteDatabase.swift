@@ -87,7 +87,7 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
     /// every transaction of every job comes through here.
     func transaction<T: Sendable>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
         guard !inTransaction else { return closure(self) }
-        return holding { database in
+        return holding { _ in
             let transaction = DirectSQLiteDatabase(connection: connection, context: context, holdsConnection: true, inTransaction: true)
             return transaction.raw("BEGIN TRANSACTION").run()
                 .flatMap { closure(transaction) }
@@ -111,7 +111,7 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
     /// A transaction run by the calling task, not a new one (see `Database.withTransaction`).
     func transactionInPlace<T>(_ body: (any Database) async throws -> T) async throws -> T {
         guard !inTransaction else { return try await body(self) }
-        return try await holding { holder in
+        return try await holding { _ in
             let transaction = DirectSQLiteDatabase(connection: connection, context: context, holdsConnection: true, inTransaction: true)
             try await transaction.raw("BEGIN TRANSACTION").run()
             do {
