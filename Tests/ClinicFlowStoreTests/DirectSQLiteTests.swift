@@ -136,4 +136,23 @@ import Testing
             #expect(try await connection.repreparations().get() == before)
         }
     }
+
+    @Test func fluentsOwnTransactionAndConnectionCallsWorkToo() async throws {
+        try await withTestStore(.sqlite, migrate: false) { store, _ in
+            try await store.sql().raw("CREATE TABLE notes (text TEXT NOT NULL)").run()
+            // Fluent's `transaction` (its migrator uses it) and `withConnection`, not ClinicFlow's `withTransaction`.
+            try await store.db.transaction { try await $0.sql.raw("INSERT INTO notes (text) VALUES ('kept')").run() }
+            struct Undo: Error {}
+            await #expect(throws: Undo.self) {
+                try await store.db.transaction { database in
+                    try await database.sql.raw("INSERT INTO notes (text) VALUES ('undone')").run()
+                    throw Undo()
+                }
+            }
+            let texts = try await store.db.withConnection { database in
+                try await database.sql.raw("SELECT text FROM notes").all().map { try $0.decode(column: "text", as: String.self) }
+            }
+            #expect(texts == ["kept"])
+        }
+    }
 }

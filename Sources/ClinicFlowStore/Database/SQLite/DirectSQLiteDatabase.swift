@@ -80,32 +80,14 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
     }
 
     func withConnection<T: Sendable>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
-        holding { closure($0) }
+        eventLoop.makeFutureWithTask { try await holding { try await closure($0).get() } }
     }
 
-    /// Futures, not a task: Fluent's async `transaction` wraps its closure in a task already, and
-    /// every transaction of every job comes through here.
+    /// Fluent's entry point (its migrator and its async `transaction` come here). ClinicFlow's own
+    /// code uses `withTransaction`, which runs the body without starting a task.
     func transaction<T: Sendable>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
         guard !inTransaction else { return closure(self) }
-        return holding { _ in
-            let transaction = DirectSQLiteDatabase(connection: connection, context: context, holdsConnection: true, inTransaction: true)
-            return transaction.raw("BEGIN TRANSACTION").run()
-                .flatMap { closure(transaction) }
-                .flatMap { value in transaction.raw("COMMIT TRANSACTION").run().map { value } }
-                .flatMapError { error in
-                    // SQLite may have rolled back already (then this fails, harmlessly).
-                    transaction.raw("ROLLBACK TRANSACTION").run().recover { _ in }.flatMapThrowing { throw error }
-                }
-        }
-    }
-
-    /// Runs `body` with a database that holds the connection until the future it returns completes.
-    private func holding<T: Sendable>(_ body: @escaping @Sendable (DirectSQLiteDatabase) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
-        guard !holdsConnection else { return body(self) }
-        let holder = DirectSQLiteDatabase(connection: connection, context: context, holdsConnection: true, inTransaction: inTransaction)
-        return connection.acquire().flatMap { [connection] in
-            body(holder).always { _ in connection.release() }
-        }
+        return eventLoop.makeFutureWithTask { try await transactionInPlace { try await closure($0).get() } }
     }
 
     /// A transaction run by the calling task, not a new one (see `Database.withTransaction`).
@@ -126,7 +108,7 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
         }
     }
 
-    /// `holding` for async work (SQLKit sessions, transactions in place).
+    /// Runs `body` with a database that holds the connection throughout.
     private func holding<T>(_ body: (DirectSQLiteDatabase) async throws -> T) async throws -> T {
         guard !holdsConnection else { return try await body(self) }
         try await connection.acquire().get()
