@@ -38,10 +38,7 @@ public struct ConversationRepository: Sendable {
         let sql = (database ?? store.db).sql
         let now = clock()
         let inserted = try await sql.insert(into: "messages")
-            .columns(
-                "id", "clinic_id", "conversation_id", "contact_id", "channel_id", "direction", "provider_message_id", "body",
-                "media_kind", "status", "author", "sent_at", "created_at", "updated_at", "purpose", "idempotency_key", "template_name", "error", "template"
-            )
+            .columns(Self.messageInsertColumns)
             .values(
                 SQLBind(message.id), SQLBind(message.clinicID), SQLBind(message.conversationID), SQLBind(message.contactID),
                 SQLBind(message.channelID), SQLBind(message.direction.rawValue), bindOrNull(message.providerMessageID),
@@ -111,10 +108,20 @@ public struct ConversationRepository: Sendable {
             .map(Self.message(row:))
     }
 
-    static let messageColumns: [any SQLExpression] = [
+    static let messageColumns = ColumnList([
         "id", "clinic_id", "conversation_id", "contact_id", "channel_id", "direction", "provider_message_id", "body", "media_kind", "status", "author",
         "sent_at", "purpose", "template_name", "error", "template",
-    ].map { SQLIdentifier($0) }
+    ])
+
+    private static let messageInsertColumns = ColumnList([
+        "id", "clinic_id", "conversation_id", "contact_id", "channel_id", "direction", "provider_message_id", "body",
+        "media_kind", "status", "author", "sent_at", "created_at", "updated_at", "purpose", "idempotency_key", "template_name", "error", "template",
+    ])
+
+    private static let conversationColumns = ColumnList([
+        "id", "clinic_id", "contact_id", "channel_id", "external_id", "status", "last_inbound_at", "last_outbound_at", "assistant_stage",
+        "human_takeover", "created_at", "updated_at",
+    ])
 
     static func message(row: any SQLRow) throws -> Message {
         var message = Message(
@@ -145,12 +152,7 @@ public struct ConversationRepository: Sendable {
     }
 
     private func select(on database: (any Database)?) -> SQLSelectBuilder {
-        (database ?? store.db).sql.select()
-            .columns(
-                "id", "clinic_id", "contact_id", "channel_id", "external_id", "status", "last_inbound_at", "last_outbound_at", "assistant_stage",
-                "human_takeover", "created_at", "updated_at"
-            )
-            .from("conversations")
+        (database ?? store.db).sql.select().column(Self.conversationColumns).from("conversations")
     }
 
     static func conversation(row: any SQLRow) throws -> Conversation {

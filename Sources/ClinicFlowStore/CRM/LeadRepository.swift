@@ -13,12 +13,12 @@ public struct LeadRepository: Sendable {
         self.clock = clock
     }
 
-    static let columns = [
+    static let columns = ColumnList([
         "id", "clinic_id", "contact_id", "stage", "status", "owner_id", "department", "source", "channel_id", "utm_source",
         "utm_medium", "utm_campaign", "utm_term", "utm_content", "procedure", "value_minor", "currency", "first_inbound_at",
         "first_response_at", "stage_entered_at", "closed_at", "created_at", "updated_at", "score", "temperature", "urgent",
         "language", "scored_at", "deposit_minor",
-    ]
+    ])
 
     /// Inserts a lead. Fails with a unique violation when the contact already has an open lead, which
     /// the caller treats as "someone else just opened it".
@@ -176,7 +176,7 @@ public struct LeadRepository: Sendable {
     }
 
     private func select(on database: (any Database)?) -> SQLSelectBuilder {
-        (database ?? store.db).sql.select().columns(Self.columns).from("leads")
+        (database ?? store.db).sql.select().column(Self.columns).from("leads")
     }
 
     static func lead(row: any SQLRow) throws -> Lead {

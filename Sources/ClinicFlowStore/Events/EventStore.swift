@@ -31,10 +31,7 @@ public struct EventStore: Sendable {
     public func append(_ draft: EventDraft, on database: (any Database)? = nil) async throws -> AppendOutcome {
         let sql = (database ?? store.db).sql
         let inserted = try await sql.insert(into: "events")
-            .columns(
-                "idempotency_key", "clinic_id", "stream", "type", "payload",
-                "occurred_at", "recorded_at", "correlation_id", "causation_id"
-            )
+            .columns(Self.insertColumns)
             .values(
                 SQLBind(draft.idempotencyKey), bindOrNull(draft.clinicID), SQLBind(draft.stream),
                 SQLBind(draft.type), SQLBind(String(decoding: draft.payload, as: UTF8.self)),
@@ -110,13 +107,13 @@ public struct EventStore: Sendable {
             .map(RecordedEvent.init(row:))
     }
 
+    private static let insertColumns = ColumnList([
+        "idempotency_key", "clinic_id", "stream", "type", "payload", "occurred_at", "recorded_at", "correlation_id", "causation_id",
+    ])
+    private static let selectColumns = ColumnList(["id"] + insertColumns.names)
+
     private func selectEvents(on database: (any Database)?) -> SQLSelectBuilder {
-        (database ?? store.db).sql.select()
-            .columns(
-                "id", "idempotency_key", "clinic_id", "stream", "type", "payload",
-                "occurred_at", "recorded_at", "correlation_id", "causation_id"
-            )
-            .from("events")
+        (database ?? store.db).sql.select().column(Self.selectColumns).from("events")
     }
 }
 

@@ -37,7 +37,7 @@ extension JobQueue {
         query.appendInterpolation(literal: limit)
         if sql.isPostgres { query.appendInterpolation(unsafeRaw: " FOR UPDATE SKIP LOCKED") }
         query.appendInterpolation(unsafeRaw: ") RETURNING ")
-        query.appendInterpolation(idents: LeasedJob.columns, joinedBy: ", ")
+        query.appendInterpolation(LeasedJob.columns)
         let rows = try await sql.raw(query).all()
         return try rows.map(LeasedJob.init(row:)).sorted { ($0.runAt, $0.createdAt) < ($1.runAt, $1.createdAt) }
     }
@@ -80,7 +80,7 @@ extension JobQueue {
             .where("status", .equal, JobStatus.running.rawValue)
             .where("lease_expires_at", .lessThan, now)
             .where(SQLColumn("attempts"), .greaterThanOrEqual, SQLColumn("max_attempts"))
-            .returning(JobSnapshot.columns.map { SQLColumn($0) })
+            .returning(JobSnapshot.columns)
             .all()
         return try rows.map(JobSnapshot.init(row:))
     }

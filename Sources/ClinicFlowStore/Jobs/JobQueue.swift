@@ -15,6 +15,11 @@ public struct JobQueue: Sendable {
     /// Errors longer than this are cut; the head of an error says what went wrong.
     static let maxErrorLength = 4000
 
+    static let insertColumns = ColumnList([
+        "id", "queue", "kind", "payload", "status", "attempts", "max_attempts", "run_at",
+        "idempotency_key", "clinic_id", "correlation_id", "created_at", "updated_at",
+    ])
+
     public init(store: Store, defaultMaxAttempts: Int = 8, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.defaultMaxAttempts = max(1, defaultMaxAttempts)
@@ -29,10 +34,7 @@ public struct JobQueue: Sendable {
         let now = clock()
         let id = UUID.timeOrdered(at: now)
         let inserted = try await sql.insert(into: "jobs")
-            .columns(
-                "id", "queue", "kind", "payload", "status", "attempts", "max_attempts", "run_at",
-                "idempotency_key", "clinic_id", "correlation_id", "created_at", "updated_at"
-            )
+            .columns(Self.insertColumns)
             .values(
                 SQLBind(id), SQLBind(request.queue), SQLBind(request.kind),
                 SQLBind(String(decoding: request.payload, as: UTF8.self)), SQLBind(JobStatus.queued.rawValue),
@@ -121,7 +123,7 @@ public struct JobQueue: Sendable {
 
     public func job(id: UUID, on database: (any Database)? = nil) async throws -> JobSnapshot? {
         try await (database ?? store.db).sql.select()
-            .columns(JobSnapshot.columns)
+            .column(JobSnapshot.columns)
             .from("jobs")
             .where("id", .equal, id)
             .first()
@@ -131,7 +133,7 @@ public struct JobQueue: Sendable {
     /// Dead letters, newest first.
     public func deadLetters(queue: String? = nil, clinicID: UUID? = nil, limit: Int = 100, offset: Int = 0) async throws -> [JobSnapshot] {
         var query = store.db.sql.select()
-            .columns(JobSnapshot.columns)
+            .column(JobSnapshot.columns)
             .from("jobs")
             .where("status", .equal, JobStatus.dead.rawValue)
         if let queue { query = query.where("queue", .equal, queue) }
@@ -218,10 +220,7 @@ extension JobQueue {
         guard !requests.isEmpty else { return }
         let now = clock()
         var insert = (database ?? store.db).sql.insert(into: "jobs")
-            .columns(
-                "id", "queue", "kind", "payload", "status", "attempts", "max_attempts", "run_at",
-                "idempotency_key", "clinic_id", "correlation_id", "created_at", "updated_at"
-            )
+            .columns(Self.insertColumns)
         for request in requests {
             insert = insert.values(
                 SQLBind(UUID.timeOrdered(at: now)), SQLBind(request.queue), SQLBind(request.kind),

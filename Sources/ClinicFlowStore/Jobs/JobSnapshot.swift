@@ -18,10 +18,10 @@ public struct JobSnapshot: Sendable, Equatable, Identifiable, Codable {
     public var updatedAt: Date
     public var finishedAt: Date?
 
-    static let columns = [
+    static let columns = ColumnList([
         "id", "queue", "kind", "status", "attempts", "max_attempts", "run_at", "last_error", "idempotency_key",
         "clinic_id", "correlation_id", "created_at", "updated_at", "finished_at",
-    ]
+    ])
 
     init(row: any SQLRow) throws {
         let status = try row.decode(column: "status", as: String.self)

@@ -27,10 +27,10 @@ public struct LeasedJob: Sendable, Equatable, Identifiable {
 }
 
 extension LeasedJob {
-    static let columns = [
+    static let columns = ColumnList([
         "id", "queue", "kind", "payload", "attempts", "max_attempts", "clinic_id", "correlation_id",
         "lease_token", "lease_expires_at", "run_at", "created_at",
-    ]
+    ])
 
     init(row: any SQLRow) throws {
         self.init(
