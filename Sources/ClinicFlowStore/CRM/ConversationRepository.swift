@@ -43,9 +43,9 @@ public struct ConversationRepository: Sendable {
                 SQLBind(message.id), SQLBind(message.clinicID), SQLBind(message.conversationID), SQLBind(message.contactID),
                 SQLBind(message.channelID), SQLBind(message.direction.rawValue), bindOrNull(message.providerMessageID),
                 bindOrNull(message.body), bindOrNull(message.mediaKind?.rawValue), SQLBind(message.status), SQLBind(message.author),
-                SQLBind(message.sentAt), SQLBind(now), SQLBind(now), bindOrNull(message.purpose?.rawValue), bindOrNull(idempotencyKey),
-                bindOrNull(message.templateName), bindOrNull(message.error),
-                bindOrNull(try message.template.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) })
+                SQLBind(message.sentAt), bindOrNull(message.purpose?.rawValue), bindOrNull(message.templateName), bindOrNull(message.error),
+                bindOrNull(try message.template.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }),
+                SQLBind(now), SQLBind(now), bindOrNull(idempotencyKey)
             )
             .ignoringConflicts(with: message.direction == .inbound ? ["channel_id", "provider_message_id"] : ["idempotency_key"])
             .returning("id")
@@ -113,10 +113,8 @@ public struct ConversationRepository: Sendable {
         "sent_at", "purpose", "template_name", "error", "template",
     ])
 
-    private static let messageInsertColumns = ColumnList([
-        "id", "clinic_id", "conversation_id", "contact_id", "channel_id", "direction", "provider_message_id", "body",
-        "media_kind", "status", "author", "sent_at", "created_at", "updated_at", "purpose", "idempotency_key", "template_name", "error", "template",
-    ])
+    /// What a message is read with, and what only its insert writes.
+    private static let messageInsertColumns = ColumnList(messageColumns.names + ["created_at", "updated_at", "idempotency_key"])
 
     private static let conversationColumns = ColumnList([
         "id", "clinic_id", "contact_id", "channel_id", "external_id", "status", "last_inbound_at", "last_outbound_at", "assistant_stage",
