@@ -126,13 +126,21 @@ import Testing
             // (Statements cached while migrating were prepared again after the schema changed.)
             let before = try await connection.repreparations().get()
             let queue = JobQueue(store: store)
+            let (channels, conversations) = (ChannelRepository(store: store, secretBox: SecretBox(key: [UInt8](repeating: 7, count: 32))), ConversationRepository(store: store))
             for _ in 0..<3 {
-                _ = try await leads.openLead(contactID: UUID())
+                let (contactID, clinicID) = (UUID(), UUID())
+                _ = try await leads.openLead(contactID: contactID)
                 _ = try await leads.openCounts(owners: [UUID()])
                 _ = try await queue.lease(limit: 4, for: 30, workerID: "prepared-once")
+                // Equalities on indexed columns with ORDER BY, run once per lead by the pipeline.
+                _ = try await leads.leads(contactID: contactID, clinicID: clinicID)
+                _ = try await conversations.recentInboundTexts(contactID: contactID, clinicID: clinicID, limit: 5)
+                _ = try await channels.list(clinicID: clinicID)
+                _ = try await PipelineRepository(store: store).pipeline(clinicID: clinicID)
             }
-            // SQLite plans with some bound values (a status a partial index depends on, a LIMIT) and
-            // then prepares the statement again whenever they are bound anew.
+            // SQLite plans with some bound values (a status a partial index depends on, a LIMIT, an
+            // equality before ORDER BY) and then prepares the statement again whenever they are bound
+            // anew, unless the connection asks for plans that do not depend on them.
             #expect(try await connection.repreparations().get() == before)
         }
     }

@@ -46,5 +46,8 @@ int sqlite_nio_sqlite3_column_bytes(sqlite3_stmt *statement, int column);
 int clinicflow_sqlite_bind_text(sqlite3_stmt *statement, int index, const char *text, int64_t bytes);
 /// Binds a copy of the bytes (SQLITE_TRANSIENT).
 int clinicflow_sqlite_bind_blob(sqlite3_stmt *statement, int index, const void *bytes, int64_t count);
+/// Turns on the query planner stability guarantee (SQLITE_DBCONFIG_ENABLE_QPSG; the call is
+/// variadic, which Swift cannot make): statements are planned without looking at bound values.
+int clinicflow_sqlite_plan_without_bound_values(sqlite3 *db);
 
 #endif

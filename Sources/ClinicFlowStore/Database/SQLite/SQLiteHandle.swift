@@ -26,6 +26,16 @@ final class SQLiteHandle {
         }
         self.db = db
         sqlite_nio_sqlite3_busy_timeout(db, Int32(busyTimeout * 1000))
+        // Plans must not depend on bound values. Otherwise SQLite marks a statement to be prepared
+        // again whenever such a value is bound anew, and it does so for ordinary reads here (an
+        // equality on an indexed column with ORDER BY): every run of the channel list, the pipeline
+        // stages, a person's lead history or recent messages cost a full prepare. The partial index
+        // on open leads is matched through literals instead (`LeadRepository.isOpen`).
+        let planned = clinicflow_sqlite_plan_without_bound_values(db)
+        guard planned == SQLiteResult.ok else {
+            sqlite_nio_sqlite3_close_v2(db)
+            throw SQLiteFailure(code: planned, message: "cannot configure the connection")
+        }
     }
 
     deinit { close() }
