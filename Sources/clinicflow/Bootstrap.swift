@@ -7,6 +7,7 @@ import Logging
 /// opens), then JSON logging at the configured level.
 enum Bootstrap {
     static func load(_ options: GlobalOptions, adjust: (inout AppConfig) -> Void = { _ in }) throws -> (AppConfig, Logger) {
+        MallocTuning.apply()
         var loaded: LoadedConfig
         do {
             loaded = try ConfigLoader.loadFromProcess(configPath: options.config)
