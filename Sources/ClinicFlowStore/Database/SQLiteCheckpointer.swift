@@ -11,9 +11,15 @@ import Synchronization
 /// writer; the writer then starts the log over on its next commit.
 ///
 /// The writing connection keeps a high automatic threshold as a safety net, should this fall behind.
+///
+/// While nothing is written, it looks less and less often (up to `idleInterval`), so an idle clinic's
+/// server does not wake twenty times a second for nothing; the first new frames bring it back to its
+/// interval.
 final class SQLiteCheckpointer: Sendable {
     /// The writing connection's own checkpoint threshold in pages (SQLite's default is 1,000).
     static let writerFallbackPages = 20_000
+    /// The longest wait between looks while the log has not changed.
+    static let idleInterval = Duration.seconds(1)
 
     private let connection: SQLiteConnection
     private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
@@ -36,14 +42,24 @@ final class SQLiteCheckpointer: Sendable {
         let checkpointer = SQLiteCheckpointer(connection: connection)
         checkpointer.task.withLock { running in
             running = Task { [checkpointer] in
+                var wait = interval
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
+                    try? await Task.sleep(for: wait)
                     if Task.isCancelled { break }
+                    let before = checkpointer.stats.withLock { $0 }
                     await checkpointer.checkpoint(logger: logger)
+                    wait = checkpointer.stats.withLock { Self.nextWait(after: wait, base: interval, before: before, now: $0) }
                 }
             }
         }
         return checkpointer
+    }
+
+    /// Twice the last wait (up to `idleInterval`) when this look succeeded and found the log all
+    /// copied and unchanged since the last one; the base interval otherwise.
+    static func nextWait(after wait: Duration, base: Duration, before: Stats, now: Stats) -> Duration {
+        let idle = before.runs > 0 && now.runs > before.runs && now.framesInLog == before.framesInLog && now.framesCheckpointed == now.framesInLog
+        return idle ? min(max(wait * 2, base), max(idleInterval, base)) : base
     }
 
     func checkpoint(logger: Logger) async {
