@@ -18,9 +18,9 @@ enum MallocTuning {
     private static let mmapThresholdOption: Int32 = -3  // M_MMAP_THRESHOLD
 
     /// An operator's own `GLIBC_TUNABLES` for malloc wins.
-    static func apply(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    static func apply() {
         #if canImport(Glibc)
-        if environment["GLIBC_TUNABLES"]?.contains("glibc.malloc.") == true { return }
+        if ProcessInfo.processInfo.environment["GLIBC_TUNABLES"]?.contains("glibc.malloc.") == true { return }
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }  // RTLD_DEFAULT; not glibc
         let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
         // Fixed thresholds: glibc otherwise adjusts them itself, back down to where the churn starts.

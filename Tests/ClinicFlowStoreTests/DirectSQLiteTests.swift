@@ -127,11 +127,11 @@ import Testing
             let before = try await connection.repreparations().get()
             let queue = JobQueue(store: store)
             let (channels, conversations) = (ChannelRepository(store: store, secretBox: SecretBox(key: [UInt8](repeating: 7, count: 32))), ConversationRepository(store: store))
-            for _ in 0..<3 {
+            for round in 0..<3 {
                 let (contactID, clinicID) = (UUID(), UUID())
                 _ = try await leads.openLead(contactID: contactID)
                 _ = try await leads.openCounts(owners: [UUID()])
-                _ = try await queue.lease(limit: 4, for: 30, workerID: "prepared-once")
+                _ = try await queue.lease(limit: 3 + round, for: 30, workerID: "prepared-once")
                 // Equalities on indexed columns with ORDER BY, run once per lead by the pipeline.
                 _ = try await leads.leads(contactID: contactID, clinicID: clinicID)
                 _ = try await conversations.recentInboundTexts(contactID: contactID, clinicID: clinicID, limit: 5)

@@ -47,8 +47,8 @@ public struct LeadRepository: Sendable {
     }
 
     /// `status = 'open'` with the value written into the statement, not bound: the partial index
-    /// `leads_one_open_per_contact` is on it, and when a bound value decides whether a partial index
-    /// applies, SQLite prepares the statement again on every run.
+    /// `leads_one_open_per_contact` is on it, and SQLite's planner only sees the statement text (the
+    /// connection plans without bound values, see `SQLiteHandle`), so only a literal lets it use the index.
     static let isOpen = SQLBinaryExpression(SQLColumn("status"), .equal, SQLLiteral.string(LeadStatus.open.rawValue))
 
     public func openLead(contactID: UUID, on database: (any Database)? = nil) async throws -> Lead? {

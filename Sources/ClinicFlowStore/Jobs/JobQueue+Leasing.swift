@@ -19,14 +19,12 @@ extension JobQueue {
         let sql = store.db.sql
         let now = clock()
         let token = UUID()
-        // Statuses and the limit are written into the statement: bound, they made SQLite prepare it
-        // again on every lease (it plans with their values), and workers lease all the time.
         var query: SQLQueryString = """
-            UPDATE jobs SET status = \(literal: JobStatus.running.rawValue), attempts = attempts + 1,
+            UPDATE jobs SET status = \(bind: JobStatus.running.rawValue), attempts = attempts + 1,
                 lease_token = \(bind: token), leased_by = \(bind: workerID),
                 lease_expires_at = \(bind: now.addingTimeInterval(duration)), updated_at = \(bind: now)
             WHERE id IN (
-                SELECT id FROM jobs WHERE status = \(literal: JobStatus.queued.rawValue) AND run_at <= \(bind: now)
+                SELECT id FROM jobs WHERE status = \(bind: JobStatus.queued.rawValue) AND run_at <= \(bind: now)
             """
         if let queues, !queues.isEmpty {
             query.appendInterpolation(unsafeRaw: " AND queue IN (")
@@ -34,7 +32,7 @@ extension JobQueue {
             query.appendInterpolation(unsafeRaw: ")")
         }
         query.appendInterpolation(unsafeRaw: " ORDER BY run_at LIMIT ")
-        query.appendInterpolation(literal: limit)
+        query.appendInterpolation(bind: limit)
         if sql.isPostgres { query.appendInterpolation(unsafeRaw: " FOR UPDATE SKIP LOCKED") }
         query.appendInterpolation(unsafeRaw: ") RETURNING ")
         query.appendInterpolation(LeasedJob.columns)
