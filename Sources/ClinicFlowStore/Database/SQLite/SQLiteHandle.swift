@@ -49,8 +49,8 @@ final class SQLiteHandle {
         db = nil
     }
 
-    /// How often SQLite had to prepare the cached statements again (a schema change, or a bound
-    /// value that decides whether a partial index applies): each time costs a full prepare.
+    /// How often SQLite had to prepare the cached statements again, each time a full prepare. With
+    /// plans that ignore bound values (see `init`) only a schema change should cause one.
     var repreparations: Int {
         statements.values.reduce(0) { $0 + Int(sqlite_nio_sqlite3_stmt_status($1, SQLiteStatementCounter.reprepare, 0)) }
     }
