@@ -9,7 +9,8 @@ import Foundation
 /// crashed worker) or an event re-sent in another delivery is recorded once.
 ///
 /// Taking the events in here rather than in an `inbound.process` job per event saves a job and a
-/// transaction per lead. If the intake fails, that transaction is rolled back and the events are
+/// transaction per lead; so does scoring and answering here when that needs no network
+/// (`IntakeFollowUps`). If the intake fails, that transaction is rolled back and the events are
 /// recorded again with an `inbound.process` job each, as before: one bad event then retries (and
 /// dead-letters) alone instead of holding back the delivery's other events.
 public struct NormalizeDeliveryJob: Sendable {
@@ -66,7 +67,8 @@ public struct NormalizeDeliveryJob: Sendable {
         } catch let error where error is PermanentJobError || error is CancellationError {
             throw error
         } catch {
-            context.logger.warning("intake inside normalisation failed; queueing it as its own jobs", metadata: ["error_type": "\(type(of: error))"])
+            let cause = (error as? FollowUpFailed)?.underlying ?? error
+            context.logger.warning("intake inside normalisation failed; queueing it as its own jobs", metadata: ["error_type": "\(type(of: cause))"])
             try await normalizeAndQueue(delivery, drafts: drafts, at: now, context: context)
         }
         context.logger.debug("delivery normalised", metadata: ["events": "\(drafts.count)", "provider": "\(delivery.provider.rawValue)"])
@@ -79,6 +81,9 @@ public struct NormalizeDeliveryJob: Sendable {
         guard let clinic = try await components.clinics.find(id: delivery.clinicID) else {
             throw PermanentJobError("the clinic of delivery \(delivery.id) no longer exists")
         }
+        // Read before the transaction, where recent copies may answer; intake never changes them.
+        let (scoring, llmAPIKey) = try await components.scoring.settings(clinicID: clinic.id)
+        let settings = FollowUpSettings(scoring: scoring, llmAPIKey: llmAPIKey, assistant: try await components.scoring.assistantSettings(clinicID: clinic.id))
         let components = self.components
         try await components.store.db.withTransaction { transaction in
             for (draft, event) in zip(drafts, events) {
@@ -88,7 +93,9 @@ public struct NormalizeDeliveryJob: Sendable {
                     components: components, database: transaction, clinic: clinic, channel: channel, event: event,
                     eventKey: draft.idempotencyKey, occurredAt: draft.occurredAt, correlationID: draft.correlationID
                 )
-                if try await intake.claim() { try await intake.apply() }
+                guard try await intake.claim() else { continue }
+                try await intake.apply()
+                try await intake.runFollowUps(settings)
             }
             try await components.deliveries.markProcessed(delivery.id, eventCount: drafts.count, at: now, on: transaction)
         }

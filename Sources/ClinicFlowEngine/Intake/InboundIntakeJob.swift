@@ -51,6 +51,7 @@ public struct InboundIntakeJob: Sendable {
             )
             guard try await intake.claim() else { return }
             try await intake.apply()
+            try await intake.queueFollowUps()
         }
     }
 }
@@ -65,6 +66,8 @@ struct Intake {
     let eventKey: String
     let occurredAt: Date
     let correlationID: String?
+    /// Scoring and answering, for the caller to queue or run (`IntakeFollowUps`).
+    let followUps = IntakeFollowUps()
 
     /// Writes the marker; false when another run already did.
     func claim() async throws -> Bool {
@@ -89,7 +92,7 @@ struct Intake {
             let lead = try await openLead(contactID: contactID, utm: referralUTM(message.referral), procedure: nil, firstInbound: true)
             try await recordMessage(message, contactID: contactID)
             try await noteFirstInbound(lead)
-            try await scoreLater(lead)
+            scoreLater(lead)
             if created { try await syncContact(contactID) }
         case .formLead(let form):
             let lead = try await openLead(contactID: contactID, utm: form.utm, procedure: form.procedure, firstInbound: true)
@@ -100,7 +103,7 @@ struct Intake {
             if !words.isEmpty {
                 try await recordMessage(InboundMessage(providerMessageID: "form:\(event.providerEventID)", senderName: form.name, text: words, sentAt: occurredAt), contactID: contactID)
             }
-            try await scoreLater(lead)
+            scoreLater(lead)
             try await syncContact(contactID)
         case .booking(let booking):
             let lead = try await openLead(contactID: contactID, utm: .init(), procedure: nil)
@@ -117,7 +120,7 @@ struct Intake {
             if call.direction?.contains("outbound") != true { try await noteFirstInbound(lead) }
             try await append("call.\(call.phase.rawValue)", stream: Contact.stream(contactID), CRMEvents.Call(leadID: lead.id, call: call))
             try await applyCall(call, contactID: contactID)
-            try await scoreLater(lead)
+            scoreLater(lead)
         case .contactUpsert(let upsert):
             // A CRM's contact change updates the person, not the pipeline.
             try await applyContactUpsert(upsert, contactID: contactID)
@@ -170,11 +173,9 @@ struct Intake {
         return lead
     }
 
-    /// Scoring, triage and assignment run as their own job, after this transaction commits.
-    private func scoreLater(_ lead: Lead) async throws {
-        try await components.queue.enqueue(
-            try LeadScoringJob.request(leadID: lead.id, clinicID: clinic.id, key: eventKey, correlationID: correlationID), on: database
-        )
+    /// Scoring, triage and assignment: a follow-up.
+    private func scoreLater(_ lead: Lead) {
+        followUps.add(.score(leadID: lead.id))
     }
 
     private func noteFirstInbound(_ lead: Lead) async throws {
@@ -210,7 +211,7 @@ struct Intake {
         if let intent = ConsentKeywords.intent(of: text) {
             try await recordConsent(intent, keyword: text, conversation: conversation)
         } else {
-            try await components.queue.enqueue(try AssistantReplyJob.request(messageID: message.id, clinicID: clinic.id, correlationID: correlationID), on: database)
+            followUps.add(.reply(message, conversation))
         }
     }
 

@@ -231,5 +231,7 @@ extension JobQueue {
             )
         }
         try await insert.ignoringConflicts(with: ["idempotency_key"]).run()
+        let sql = (database ?? store.db).sql
+        if sql.isPostgres { try await sql.raw("SELECT pg_notify(\(literal: ChangeChannels.jobs), '')").run() }
     }
 }
