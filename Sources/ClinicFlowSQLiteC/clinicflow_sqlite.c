@@ -20,3 +20,11 @@ int clinicflow_sqlite_bind_blob(sqlite3_stmt *statement, int index, const void *
 int clinicflow_sqlite_plan_without_bound_values(sqlite3 *db) {
     return sqlite_nio_sqlite3_db_config(db, CLINICFLOW_SQLITE_DBCONFIG_ENABLE_QPSG, 1, (int *)0);
 }
+
+static _Thread_local int64_t clinicflow_identifier_start = -1;
+
+int64_t clinicflow_identifier_start_exchange(int64_t start) {
+    int64_t previous = clinicflow_identifier_start;
+    clinicflow_identifier_start = start;
+    return previous;
+}

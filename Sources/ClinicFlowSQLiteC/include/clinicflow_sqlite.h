@@ -50,4 +50,9 @@ int clinicflow_sqlite_bind_blob(sqlite3_stmt *statement, int index, const void *
 /// variadic, which Swift cannot make): statements are planned without looking at bound values.
 int clinicflow_sqlite_plan_without_bound_values(sqlite3 *db);
 
+/// Where the SQL identifier being written began (UTF-8 offset in the statement's text), kept per
+/// thread for DirectSQLiteDialect's quote, which SQLKit calls before and after the name: -1
+/// between identifiers. Stores `start` and returns the value it replaces.
+int64_t clinicflow_identifier_start_exchange(int64_t start);
+
 #endif

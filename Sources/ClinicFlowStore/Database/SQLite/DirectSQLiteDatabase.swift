@@ -19,7 +19,7 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
 
     // MARK: SQLDatabase
 
-    var dialect: any SQLDialect { SQLiteDialect() }
+    var dialect: any SQLDialect { DirectSQLiteDialect() }
     var queryLogLevel: Logger.Level? { .trace }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
