@@ -64,7 +64,7 @@ public struct NormalizeDeliveryJob: Sendable {
         let now = context.queue.now
         do {
             try await normalizeAndTakeIn(delivery, drafts: drafts, events: events, channel: channel, at: now, context: context)
-        } catch let error where error is PermanentJobError || error is CancellationError {
+        } catch let error where error is PermanentJobError || error is CancellationError || error is LeaseLostError {
             throw error
         } catch {
             let cause = (error as? FollowUpFailed)?.underlying ?? error
@@ -98,6 +98,7 @@ public struct NormalizeDeliveryJob: Sendable {
                 try await intake.runFollowUps(settings)
             }
             try await components.deliveries.markProcessed(delivery.id, eventCount: drafts.count, at: now, on: transaction)
+            guard try await context.complete(on: transaction) else { throw LeaseLostError() }
         }
     }
 
@@ -113,6 +114,7 @@ public struct NormalizeDeliveryJob: Sendable {
             }
             try await context.queue.enqueue(contentsOf: intake, on: transaction)
             try await deliveries.markProcessed(delivery.id, eventCount: drafts.count, at: now, on: transaction)
+            guard try await context.complete(on: transaction) else { throw LeaseLostError() }
         }
     }
 }

@@ -1,6 +1,8 @@
 import ClinicFlowStore
+import FluentKit
 import Foundation
 import Logging
+import Synchronization
 
 /// What a job handler gets: the job, a logger carrying the job's ids, and the stores it may write to.
 public struct JobContext: Sendable {
@@ -8,8 +10,25 @@ public struct JobContext: Sendable {
     public let logger: Logger
     public let queue: JobQueue
     public let events: EventStore
+    let completion = Completion()
 
     public var store: Store { queue.store }
+
+    /// Marks the job done inside the handler's last transaction, so what the job did and its being
+    /// done commit together: a commit less per job. Call it last in that transaction. False when
+    /// the lease was lost meanwhile (another worker runs the job now): the handler then throws
+    /// `LeaseLostError` to keep nothing this run wrote, or commits anyway what must be kept.
+    @discardableResult
+    public func complete(on transaction: any Database) async throws -> Bool {
+        guard try await queue.complete(job, on: transaction) else { return false }
+        completion.recorded.store(true, ordering: .relaxed)
+        return true
+    }
+
+    /// Whether the handler completed the job itself (`complete(on:)`).
+    final class Completion: Sendable {
+        let recorded = Atomic<Bool>(false)
+    }
 }
 
 public typealias JobHandler = @Sendable (JobContext) async throws -> Void

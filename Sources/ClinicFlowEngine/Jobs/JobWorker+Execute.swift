@@ -3,7 +3,7 @@ import ClinicFlowStore
 import Foundation
 import Logging
 
-/// The heartbeat noticed that another worker holds the job now.
+/// Another worker holds the job now: the heartbeat or the completion in the handler's transaction found out.
 struct LeaseLostError: Error {}
 
 extension JobWorker {
@@ -36,7 +36,10 @@ extension JobWorker {
         let result = await withHeartbeat(job) { try await handler(context) }
         switch result {
         case .success:
-            guard try await queue.complete(job) else { return leaseLost(logger) }
+            // A handler that completed the job in its own transaction has committed that already.
+            if !context.completion.recorded.load(ordering: .relaxed) {
+                guard try await queue.complete(job) else { return leaseLost(logger) }
+            }
             logger.debug("job succeeded")
             return .succeeded
         case .failure(let error) where error is LeaseLostError:

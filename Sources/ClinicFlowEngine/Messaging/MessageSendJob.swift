@@ -130,6 +130,8 @@ public struct MessageSendJob: Sendable {
                     try await components.leads.recordFirstResponse(leadID: lead.id, at: context.queue.now, on: database)
                 }
                 try await event("message.sent", message, status: "sent", error: nil, context: context, on: database)
+                // The message went out: that is kept even if the lease was lost meanwhile.
+                try await context.complete(on: database)
             }
         case .rejected(let code, let reason, let retryable):
             if retryable { throw Retry(description: reason) }
