@@ -187,10 +187,14 @@ import Testing
             let contactID = try await setup.contactID()
             _ = try await setup.components.consent.record(.optIn, contactID: contactID, clinicID: setup.harness.clinic.id, channelID: nil, source: "form", evidence: "ticked the box")
             let schedule = DailySchedule.standard(queue: setup.components.queue)
+            let doneBefore = try await setup.components.store.sql().raw("SELECT id FROM jobs WHERE status = 'done'").all(decodingColumn: "id", as: UUID.self)
             setup.clock.advance(by: 40 * 86_400)
             try await schedule.tick()
             await setup.harness.worker.drain()
             #expect(try await setup.components.consent.latestKind(contactID: contactID) == .optIn, "still within the year")
+            #expect(!doneBefore.isEmpty)
+            for id in doneBefore { #expect(try await setup.components.queue.job(id: id) == nil, "done 40 days ago: deleted") }
+            #expect(try await setup.components.queue.count(status: .done) > 0, "the night's own jobs stay")
             let deliveries = try await setup.components.deliveries.list(channelID: setup.channel.id)
             #expect(!deliveries.isEmpty && deliveries.allSatisfy { $0.body.isEmpty && $0.eventType == DeliveryStore.purged }, "40 days old: bodies gone")
 

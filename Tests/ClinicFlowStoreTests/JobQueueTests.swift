@@ -210,4 +210,36 @@ import Testing
     }
 
     struct Rollback: Error {}
+
+    @Test(arguments: TestDatabase.available)
+    func oldDoneJobsOfOneClinicAreDeletedAndNothingElse(database: TestDatabase) async throws {
+        try await withTestStore(database) { store, _ in
+            let clock = ManualClock()
+            let queue = JobQueue(store: store, defaultMaxAttempts: 1, clock: clock.function)
+            let (clinic, other) = (UUID(), UUID())
+            /// Enqueues and leases one job and finishes it with `outcome`; returns its id.
+            func job(_ clinicID: UUID?, _ outcome: (LeasedJob) async throws -> Void) async throws -> UUID {
+                let id = try await queue.enqueue(JobRequest(kind: "k", idempotencyKey: UUID().uuidString, clinicID: clinicID)).id
+                let leased = try #require(try await queue.lease(limit: 1, for: 30, workerID: "w").first)
+                try await outcome(leased)
+                return id
+            }
+            var old: [UUID] = []
+            for _ in 0..<5 { old.append(try await job(clinic) { _ = try await queue.complete($0) }) }
+            let oldDead = try await job(clinic) { _ = try await queue.deadLetter($0, error: "broken") }
+            let otherClinic = try await job(other) { _ = try await queue.complete($0) }
+            let noClinic = try await job(nil) { _ = try await queue.complete($0) }
+            clock.advance(by: 10 * 86_400)
+            let recent = try await job(clinic) { _ = try await queue.complete($0) }
+            let waiting = try await queue.enqueue(JobRequest(kind: "k", clinicID: clinic)).id
+
+            // Chunks of two: the five old ones go in three statements.
+            #expect(try await queue.deleteDone(clinicID: clinic, finishedBefore: clock.now().addingTimeInterval(-86_400), chunk: 2) == 5)
+            for id in old { #expect(try await queue.job(id: id) == nil) }
+            for id in [oldDead, otherClinic, noClinic, recent, waiting] { #expect(try await queue.job(id: id) != nil) }
+            #expect(try await queue.deleteDone(clinicID: nil, finishedBefore: clock.now()) == 1)
+            #expect(try await queue.job(id: noClinic) == nil)
+            #expect(try await queue.job(id: otherClinic) != nil)
+        }
+    }
 }

@@ -8,6 +8,13 @@ public struct DailyHousekeeping: Sendable {
     public static let consentKind = "consent.expire"
     public static let retentionKind = "retention.sweep"
 
+    /// Done jobs are kept as long as the clinic keeps raw webhooks, and never less than a week: their
+    /// idempotency keys turn away the same work enqueued again (a provider's late redelivery is
+    /// turned away by the delivery's own dedupe key, which stays).
+    static let minimumJobRetention: TimeInterval = 7 * 86_400
+    /// Done jobs of no clinic (housekeeping, schedules).
+    static let unownedJobRetention: TimeInterval = 30 * 86_400
+
     let components: EngineComponents
 
     public init(components: EngineComponents) { self.components = components }
@@ -20,12 +27,17 @@ public struct DailyHousekeeping: Sendable {
             }
         }
         registry.register(Self.retentionKind) { context in
+            let now = context.queue.now
             for clinic in try await components.clinics.all() {
                 let settings = try await components.scoring.schedulingSettings(clinicID: clinic.id)
-                let cutoff = context.queue.now.addingTimeInterval(-TimeInterval(settings.deliveryRetentionDays) * 86_400)
+                let cutoff = now.addingTimeInterval(-TimeInterval(settings.deliveryRetentionDays) * 86_400)
                 let purged = try await components.deliveries.purgeBodies(clinicID: clinic.id, receivedBefore: cutoff)
                 if purged > 0 { context.logger.info("purged raw deliveries", metadata: ["clinic": "\(clinic.id)", "deliveries": "\(purged)"]) }
+                let jobs = try await context.queue.deleteDone(clinicID: clinic.id, finishedBefore: min(cutoff, now.addingTimeInterval(-Self.minimumJobRetention)))
+                if jobs > 0 { context.logger.info("deleted finished jobs", metadata: ["clinic": "\(clinic.id)", "jobs": "\(jobs)"]) }
             }
+            let jobs = try await context.queue.deleteDone(clinicID: nil, finishedBefore: now.addingTimeInterval(-Self.unownedJobRetention))
+            if jobs > 0 { context.logger.info("deleted finished jobs", metadata: ["jobs": "\(jobs)"]) }
         }
     }
 

@@ -168,6 +168,29 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// Deletes done jobs finished before `date`, of one clinic or (nil) those of no clinic; returns
+    /// how many. Their idempotency keys go with them, so `date` must lie well before anything could
+    /// enqueue the same work again (the nightly retention keeps them a week at least). Dead jobs stay
+    /// for replay. Deletes in chunks, each its own short statement, so the writer is never held long.
+    @discardableResult
+    public func deleteDone(clinicID: UUID?, finishedBefore date: Date, chunk: Int = 500) async throws -> Int {
+        let sql = store.db.sql
+        var deleted = 0
+        while true {
+            let due = sql.select().column("id").from("jobs")
+                .where("status", .equal, JobStatus.done.rawValue)
+                // Implied by the next line (a job runs after its run_at), and it makes the scan a
+                // range of the (status, run_at) index instead of every done job.
+                .where("run_at", .lessThan, date)
+                .where("finished_at", .lessThan, date)
+                .where(SQLColumn("clinic_id"), clinicID == nil ? .is : .equal, clinicID.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
+                .limit(chunk)
+            let rows = try await sql.delete(from: "jobs").where("id", .in, SQLGroupExpression(due.query)).returning("id").all()
+            deleted += rows.count
+            if rows.count < chunk { return deleted }
+        }
+    }
+
     /// How many jobs have `status` (all queues). Counting done jobs scans them: for tests and tools.
     public func count(status: JobStatus) async throws -> Int {
         try await store.db.sql.select()
