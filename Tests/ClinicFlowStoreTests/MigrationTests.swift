@@ -11,7 +11,7 @@ import Testing
                 "001-create-events", "002-create-jobs", "003-create-clinics", "004-create-channels", "005-create-deliveries",
                 "006-create-access", "007-create-contacts", "008-create-leads", "009-create-conversations",
                 "010-create-scoring-and-assignment", "011-create-assistant-and-outbox", "012-create-scheduling-and-sync",
-                "013-enqueue-normalisation-on-sqlite", "014-index-messages-by-contact",
+                "013-enqueue-normalisation-on-sqlite", "014-index-messages-by-contact", "015-notify-changes-on-postgres",
             ]
             #expect(try await store.pendingMigrations() == all)
 

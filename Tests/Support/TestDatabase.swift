@@ -91,6 +91,38 @@ public func withTestStore<T>(
     }
 }
 
+/// Runs `body` with a migrated store on a PostgreSQL database of its own (not a schema of the shared
+/// test database), for tests that must not hear other tests: NOTIFY channels are per database.
+public func withOwnPostgresDatabase<T>(_ body: (Store) async throws -> T) async throws -> T {
+    guard let url = TestDatabase.postgresURL, var components = URLComponents(string: url) else { throw TestSupportError.noPostgres }
+    let name = "cf_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+    let admin = try await Store.open(.init(location: .postgres(url: url)), logger: .quiet)
+    try await admin.sql().raw("CREATE DATABASE \(ident: String(name))").run()
+    components.path = "/" + name
+    func drop() async {
+        try? await admin.sql().raw("DROP DATABASE IF EXISTS \(ident: String(name)) WITH (FORCE)").run()
+        await admin.shutdown()
+    }
+    let store: Store
+    do {
+        store = try await Store.open(.init(location: .postgres(url: components.string ?? url)), logger: .quiet)
+        try await store.migrate()
+    } catch {
+        await drop()
+        throw error
+    }
+    do {
+        let result = try await body(store)
+        await store.shutdown()
+        await drop()
+        return result
+    } catch {
+        await store.shutdown()
+        await drop()
+        throw error
+    }
+}
+
 extension Logger {
     /// Tests log only errors, so a failing run's output is readable.
     public static var quiet: Logger {

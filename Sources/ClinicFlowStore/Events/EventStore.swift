@@ -41,11 +41,8 @@ public struct EventStore: Sendable {
             .ignoringConflicts(with: ["idempotency_key"])
             .returning("id")
             .first(decodingColumn: "id", as: Int64.self)
-        if let inserted {
-            // Other processes' live feeds wake at commit (NOTIFY is delivered then, and dropped on rollback).
-            if sql.isPostgres { try await sql.raw("SELECT pg_notify(\(literal: ChangeChannels.events), '')").run() }
-            return .appended(position: inserted)
-        }
+        // Other processes' live feeds are woken by the table's trigger on PostgreSQL (M015).
+        if let inserted { return .appended(position: inserted) }
         guard let existing = try await sql.select().column("id").from("events")
             .where("idempotency_key", .equal, draft.idempotencyKey)
             .first(decodingColumn: "id", as: Int64.self)

@@ -45,11 +45,8 @@ public struct JobQueue: Sendable {
             .ignoringConflicts(with: ["idempotency_key"])
             .returning("id")
             .first(decodingColumn: "id", as: UUID.self)
-        if let inserted {
-            // Idle workers in every process wake at commit instead of at their next poll.
-            if sql.isPostgres { try await sql.raw("SELECT pg_notify(\(literal: ChangeChannels.jobs), '')").run() }
-            return .enqueued(id: inserted)
-        }
+        // Idle workers in every process wake at commit (the table's trigger on PostgreSQL, M015).
+        if let inserted { return .enqueued(id: inserted) }
         guard let key = request.idempotencyKey,
             let existing = try await sql.select().column("id").from("jobs")
                 .where("idempotency_key", .equal, key)
@@ -254,7 +251,5 @@ extension JobQueue {
             )
         }
         try await insert.ignoringConflicts(with: ["idempotency_key"]).run()
-        let sql = (database ?? store.db).sql
-        if sql.isPostgres { try await sql.raw("SELECT pg_notify(\(literal: ChangeChannels.jobs), '')").run() }
     }
 }

@@ -17,5 +17,6 @@ public enum StoreMigrations {
         M012CreateSchedulingAndSync(),
         M013EnqueueNormalisationOnSQLite(),
         M014IndexMessagesByContact(),
+        M015NotifyChangesOnPostgres(),
     ]
 }
