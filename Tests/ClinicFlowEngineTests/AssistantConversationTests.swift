@@ -8,20 +8,6 @@ import Testing
 /// Whole conversations through the real intake, assistant and outbox, replies sent to a loopback
 /// Graph API that checks Meta's wire format.
 @Suite struct AssistantConversationTests {
-    func withWhatsApp(_ database: TestDatabase, _ body: (IntakeHarness, WhatsAppServer, ClinicChannel) async throws -> Void) async throws {
-        let whatsapp = try await WhatsAppServer.start()
-        do {
-            try await withTestStore(database) { store, _ in
-                let harness = try await IntakeHarness(store: store)
-                try await body(harness, whatsapp, try await harness.sendingChannel(whatsapp))
-            }
-        } catch {
-            await whatsapp.stop()
-            throw error
-        }
-        await whatsapp.stop()
-    }
-
     @Test(arguments: TestDatabase.available)
     func templateModeWalksEveryStageAndBooks(database: TestDatabase) async throws {
         try await withWhatsApp(database) { harness, whatsapp, channel in

@@ -90,18 +90,10 @@ import Testing
     func withAssistant(
         _ database: TestDatabase, retryPolicy: RetryPolicy = .default, _ body: (Store, IntakeHarness, ClinicChannel, WhatsAppServer) async throws -> Void
     ) async throws {
-        let whatsapp = try await WhatsAppServer.start()
-        do {
-            try await withTestStore(database) { store, _ in
-                let harness = try await IntakeHarness(store: store, retryPolicy: retryPolicy)
-                _ = try await harness.setUpAssistant()
-                try await body(store, harness, try await harness.sendingChannel(whatsapp), whatsapp)
-            }
-        } catch {
-            await whatsapp.stop()
-            throw error
+        try await withWhatsApp(database, retryPolicy: retryPolicy) { harness, whatsapp, channel in
+            _ = try await harness.setUpAssistant()
+            try await body(harness.components.store, harness, channel, whatsapp)
         }
-        await whatsapp.stop()
     }
 
     @Test(arguments: TestDatabase.available)

@@ -100,6 +100,23 @@ final class WhatsAppServer: Sendable {
     func stop() async { await server.stop() }
 }
 
+/// A harness on a fresh store of `database` with a Meta channel that sends to a loopback Cloud API.
+func withWhatsApp(
+    _ database: TestDatabase, retryPolicy: RetryPolicy = .default, _ body: (IntakeHarness, WhatsAppServer, ClinicChannel) async throws -> Void
+) async throws {
+    let whatsapp = try await WhatsAppServer.start()
+    do {
+        try await withTestStore(database) { store, _ in
+            let harness = try await IntakeHarness(store: store, retryPolicy: retryPolicy)
+            try await body(harness, whatsapp, try await harness.sendingChannel(whatsapp))
+        }
+    } catch {
+        await whatsapp.stop()
+        throw error
+    }
+    await whatsapp.stop()
+}
+
 extension IntakeHarness {
     /// A Meta channel that sends through `whatsapp`.
     func sendingChannel(_ whatsapp: WhatsAppServer) async throws -> ClinicChannel {

@@ -174,14 +174,14 @@ public struct JobQueue: Sendable {
         let sql = store.db.sql
         var deleted = 0
         while true {
-            let due = sql.select().column("id").from("jobs")
+            var due = sql.select().column("id").from("jobs")
                 .where("status", .equal, JobStatus.done.rawValue)
                 // Implied by the next line (a job runs after its run_at), and it makes the scan a
                 // range of the (status, run_at) index instead of every done job.
                 .where("run_at", .lessThan, date)
                 .where("finished_at", .lessThan, date)
-                .where(SQLColumn("clinic_id"), clinicID == nil ? .is : .equal, clinicID.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
                 .limit(chunk)
+            if let clinicID { due = due.where("clinic_id", .equal, clinicID) } else { due = due.where(SQLColumn("clinic_id"), .is, SQLLiteral.null) }
             let rows = try await sql.delete(from: "jobs").where("id", .in, SQLGroupExpression(due.query)).returning("id").all()
             deleted += rows.count
             if rows.count < chunk { return deleted }
