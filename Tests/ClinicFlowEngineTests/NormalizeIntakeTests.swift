@@ -174,4 +174,35 @@ import Testing
             #expect(try await harness.components.queue.count(status: .dead) == 0)
         }
     }
+
+    /// Scoring and answering in the normalisation start from what the intake just wrote instead of
+    /// reading it back: for a returning person, the lead as it now is (its first inbound time kept)
+    /// and their other leads.
+    @Test(arguments: TestDatabase.available)
+    func theFollowUpsWorkFromWhatTheIntakeJustWrote(database: TestDatabase) async throws {
+        try await withAssistant(database) { store, harness, channel, whatsapp in
+            let leads = harness.components.leads
+            try await harness.say("Oi, quero um implante", id: "wamid.r1", on: channel)
+            let contactID = try #require(try await harness.conversation()?.contactID)
+            var first = try #require(try await leads.openLead(contactID: contactID))
+            first.status = .won
+            first.closedAt = Date()
+            try await leads.save(first)
+            // Opened by someone at the desk: no first inbound time yet.
+            let open = try await leads.create(Lead(clinicID: harness.clinic.id, contactID: contactID, stage: "NEW", source: "manual"))
+
+            let sentAt = Date()
+            try await harness.say("Quero voltar para fazer clareamento", id: "wamid.r2", on: channel, at: sentAt)
+            let lead = try #require(try await leads.find(id: open.id, clinicID: harness.clinic.id))
+            let firstInbound = try #require(lead.firstInboundAt, "scoring saved the lead without the first inbound time the intake had just set")
+            #expect(abs(firstInbound.timeIntervalSince(sentAt)) < 1)
+            #expect(lead.scoredAt != nil)
+            let scored = try await harness.components.events.events(inStream: Contact.stream(contactID)).filter { $0.type == "lead.scored" }
+            #expect(scored.count == 2)
+            // The won lead counted: it was read, not assumed away.
+            #expect(String(decoding: try #require(scored.last).payload, as: UTF8.self).contains("returning patient"))
+            #expect(whatsapp.sent.count == 2, "both messages were answered")
+            #expect(try await harness.components.queue.count(status: .dead) == 0)
+        }
+    }
 }

@@ -40,19 +40,31 @@ struct AssistantResponse: Sendable {
         var description: String { "the conversation's assistant state changed meanwhile" }
     }
 
+    /// What the caller's own transaction already knows, so it is not read again.
+    struct Known: Sendable {
+        /// Whether the contact opted out; nil: read it.
+        var optedOut: Bool?
+        /// The conversation began in this transaction: it has no assistant state yet.
+        var stateIsNew = false
+        /// The contact's open lead as it is now in this transaction; nil: read it.
+        var openLead: Lead?
+    }
+
     let components: EngineComponents
 
     /// Nil when the assistant stays quiet: no text, turned off, a person took over, the message is
     /// over a day old (an answer then would confuse more than help), or the contact opted out.
     func read(
-        _ inbound: Message, clinic: Clinic, conversation: Conversation, settings: AssistantSettings, at now: Date, on database: any Database
+        _ inbound: Message, clinic: Clinic, conversation: Conversation, settings: AssistantSettings, known: Known = .init(), at now: Date,
+        on database: any Database
     ) async throws -> Reading? {
         guard let text = inbound.body, !text.isEmpty, settings.enabled, !conversation.humanTakeover,
-            now.timeIntervalSince(inbound.sentAt) < MessagingWindow.length,
-            !(try await components.consent.isOptedOut(contactID: inbound.contactID, on: database))
+            now.timeIntervalSince(inbound.sentAt) < MessagingWindow.length
         else { return nil }
-        let lead = try await components.leads.openLead(contactID: inbound.contactID, on: database)
-        let stored = try await components.conversations.assistantState(conversationID: conversation.id, on: database)
+        let optedOut = if let known = known.optedOut { known } else { try await components.consent.isOptedOut(contactID: inbound.contactID, on: database) }
+        if optedOut { return nil }
+        let lead = if let known = known.openLead { known } else { try await components.leads.openLead(contactID: inbound.contactID, on: database) }
+        let stored = known.stateIsNew ? nil : try await components.conversations.assistantState(conversationID: conversation.id, on: database)
         return Reading(
             inbound: inbound, text: text, clinic: clinic, conversation: conversation, settings: settings, lead: lead, stored: stored,
             language: lead?.language ?? LanguageGuess.guess(text), timeZone: TimeZone(identifier: clinic.timeZone) ?? .gmt,

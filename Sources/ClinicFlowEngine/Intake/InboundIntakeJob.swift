@@ -86,13 +86,15 @@ struct Intake {
             return
         }
         guard let person = InboundPerson(event, defaultRegion: clinic.defaultRegion) else { return }
-        let (contactID, created) = try await resolve(person)
+        let (contactID, newContact) = try await resolve(person)
+        let created = newContact != nil
         switch event.body {
         case .message(let message):
-            let lead = try await openLead(contactID: contactID, utm: referralUTM(message.referral), procedure: nil, firstInbound: true)
-            try await recordMessage(message, contactID: contactID)
-            try await noteFirstInbound(lead)
-            scoreLater(lead)
+            var lead = try await openLead(contactID: contactID, utm: referralUTM(message.referral), procedure: nil, firstInbound: true)
+            try await recordMessage(message, contactID: contactID, contactIsNew: created)
+            lead = try await noteFirstInbound(lead)
+            // What this transaction just wrote, so the follow-ups need not read it back.
+            followUps.add(.score(lead.id, known: .init(lead: lead, newContact: newContact)))
             if created { try await syncContact(contactID) }
         case .formLead(let form):
             let lead = try await openLead(contactID: contactID, utm: form.utm, procedure: form.procedure, firstInbound: true)
@@ -131,8 +133,8 @@ struct Intake {
 
     // MARK: Steps
 
-    /// The contact this person is: an existing one their identities point to, or a new one (`true`).
-    private func resolve(_ person: InboundPerson) async throws -> (UUID, Bool) {
+    /// The contact this person is: an existing one their identities point to, or a new one (returned).
+    private func resolve(_ person: InboundPerson) async throws -> (UUID, newContact: Contact?) {
         let matches = try await components.contacts.matches(person.identities, clinicID: clinic.id, on: database)
         switch IdentityResolution.decide(identities: person.identities, matches: matches) {
         case .create:
@@ -143,7 +145,7 @@ struct Intake {
             try await append("contact.created", stream: Contact.stream(contact.id), CRMEvents.ContactCreated(
                 contactID: contact.id, source: event.provider.rawValue, identities: person.identities.map(\.description)
             ))
-            return (contact.id, true)
+            return (contact.id, contact)
         case .existing(let contactID, let link):
             try await components.contacts.link(link, to: contactID, clinicID: clinic.id, on: database)
             try await components.contacts.enrich(contactID, name: person.name, phone: person.phone?.e164, email: person.email, on: database)
@@ -152,7 +154,7 @@ struct Intake {
                     contactID: contactID, identities: link.map(\.description)
                 ))
             }
-            return (contactID, false)
+            return (contactID, nil)
         }
     }
 
@@ -175,14 +177,17 @@ struct Intake {
 
     /// Scoring, triage and assignment: a follow-up.
     private func scoreLater(_ lead: Lead) {
-        followUps.add(.score(leadID: lead.id))
+        followUps.add(.score(lead.id, known: nil))
     }
 
-    private func noteFirstInbound(_ lead: Lead) async throws {
-        guard lead.firstInboundAt == nil else { return }
+    /// The lead as saved.
+    @discardableResult
+    private func noteFirstInbound(_ lead: Lead) async throws -> Lead {
+        guard lead.firstInboundAt == nil else { return lead }
         var updated = lead
         updated.firstInboundAt = occurredAt
         try await components.leads.save(updated, on: database)
+        return updated
     }
 
     /// Moves the lead forward to `stageKey` (never backwards, never out of a closed lead).
@@ -193,8 +198,8 @@ struct Intake {
         ))
     }
 
-    func recordMessage(_ inbound: InboundMessage, contactID: UUID) async throws {
-        let conversation = try await components.conversations.conversation(
+    func recordMessage(_ inbound: InboundMessage, contactID: UUID, contactIsNew: Bool = false) async throws {
+        let (conversation, conversationIsNew) = try await components.conversations.openConversation(
             clinicID: clinic.id, contactID: contactID, channelID: channel.id, externalID: inbound.conversationID, on: database
         )
         let message = Message(
@@ -211,7 +216,8 @@ struct Intake {
         if let intent = ConsentKeywords.intent(of: text) {
             try await recordConsent(intent, keyword: text, conversation: conversation)
         } else {
-            followUps.add(.reply(message, conversation))
+            // A contact created just now has not opted out; a conversation begun just now has no assistant state.
+            followUps.add(.reply(message, conversation, known: .init(optedOut: contactIsNew ? false : nil, stateIsNew: conversationIsNew)))
         }
     }
 

@@ -15,8 +15,9 @@ import Synchronization
 /// dead-letters as its own job.
 final class IntakeFollowUps: Sendable {
     enum Work: Sendable {
-        case score(leadID: UUID)
-        case reply(Message, Conversation)
+        /// `known`: the lead as the intake left it (and the contact when it created it), when it has them.
+        case score(UUID, known: LeadScoring.Known?)
+        case reply(Message, Conversation, known: AssistantResponse.Known)
     }
 
     private let pending = Mutex<[Work]>([])
@@ -63,14 +64,21 @@ extension Intake {
         var later: [IntakeFollowUps.Work] = []
         do {
             // Scores first: the answer then goes to the lead's new owner, in the lead's language.
-            for case .score(let leadID) in work {
-                if settings.llm != nil { later.append(.score(leadID: leadID)) } else { try await scoreNow(leadID, settings: settings.scoring) }
-            }
-            for case .reply(let message, let conversation) in work {
-                if settings.assistant.useLLM && settings.llm != nil {
-                    later.append(.reply(message, conversation))
+            var scored: Lead?
+            for case .score(let leadID, let known) in work {
+                if settings.llm != nil {
+                    later.append(.score(leadID, known: nil))
                 } else {
-                    try await replyNow(message, conversation: conversation, settings: settings)
+                    scored = try await scoreNow(leadID, known: known, settings: settings.scoring) ?? scored
+                }
+            }
+            for case .reply(let message, let conversation, var known) in work {
+                if settings.assistant.useLLM && settings.llm != nil {
+                    later.append(.reply(message, conversation, known: known))
+                } else {
+                    // The lead scoring just saved is the contact's open lead as it is now.
+                    if let scored, scored.contactID == message.contactID { known.openLead = scored }
+                    try await replyNow(message, conversation: conversation, known: known, settings: settings)
                 }
             }
         } catch let error as CancellationError {
@@ -81,19 +89,22 @@ extension Intake {
         try await queue(later)
     }
 
-    private func scoreNow(_ leadID: UUID, settings: ClinicSettings) async throws {
+    /// The lead as scoring saved it; nil when there was nothing to score.
+    private func scoreNow(_ leadID: UUID, known: LeadScoring.Known?, settings: ClinicSettings) async throws -> Lead? {
         let scoring = LeadScoring(components: components)
-        guard let reading = try await scoring.read(leadID: leadID, clinicID: clinic.id, on: database) else { return }
+        guard let reading = try await scoring.read(leadID: leadID, clinicID: clinic.id, known: known, on: database) else { return nil }
         let score = LeadScoring.rules(settings).score(reading.input)
-        try await scoring.record(
+        return try await scoring.record(
             score, reading: reading, lead: reading.lead, clinic: clinic, settings: settings,
             origin: .init(key: eventKey, causationID: eventKey, correlationID: correlationID), at: components.queue.now, on: database
         )
     }
 
-    private func replyNow(_ message: Message, conversation: Conversation, settings: FollowUpSettings) async throws {
+    private func replyNow(_ message: Message, conversation: Conversation, known: AssistantResponse.Known, settings: FollowUpSettings) async throws {
         let response = AssistantResponse(components: components)
-        guard let reading = try await response.read(message, clinic: clinic, conversation: conversation, settings: settings.assistant, at: components.queue.now, on: database),
+        guard let reading = try await response.read(
+            message, clinic: clinic, conversation: conversation, settings: settings.assistant, known: known, at: components.queue.now, on: database
+        ),
             let (turn, generator) = try await response.compose(reading, scoring: settings.scoring, on: database)
         else { return }
         // Read in this transaction: the state cannot have moved since.
@@ -104,9 +115,9 @@ extension Intake {
         guard !work.isEmpty else { return }
         let requests = try work.map { work in
             switch work {
-            case .score(let leadID):
+            case .score(let leadID, _):
                 try LeadScoringJob.request(leadID: leadID, clinicID: clinic.id, key: eventKey, correlationID: correlationID)
-            case .reply(let message, _):
+            case .reply(let message, _, _):
                 try AssistantReplyJob.request(messageID: message.id, clinicID: clinic.id, correlationID: correlationID)
             }
         }

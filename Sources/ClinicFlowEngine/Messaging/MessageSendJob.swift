@@ -67,7 +67,7 @@ public struct MessageSendJob: Sendable {
         guard let clinic = try await components.clinics.find(id: message.clinicID),
             let conversation = try await components.conversations.find(id: message.conversationID, clinicID: message.clinicID),
             let (channel, credentials) = try await components.channels.findWithCredentials(id: message.channelID),
-            let contact = try await components.contacts.find(id: message.contactID, clinicID: message.clinicID, identities: false)
+            let (contact, optedOut) = try await components.contacts.findWithConsent(id: message.contactID, clinicID: message.clinicID)
         else { return try await finish(message, status: "failed", error: "the conversation, channel or contact no longer exists", context: context) }
         guard let sender = MessageSenders.sender(for: channel.provider, http: JSONHTTP(), sandbox: channel.settings.sandbox) else {
             return try await finish(message, status: "failed", error: "\(channel.provider.displayName) channels cannot send messages", context: context)
@@ -76,7 +76,6 @@ public struct MessageSendJob: Sendable {
         let lead = try await components.leads.openLead(contactID: contact.id)
         let language = lead?.language
         let policy = OutboundPolicy(provider: channel.provider, settings: settings, timeZone: TimeZone(identifier: clinic.timeZone) ?? .gmt)
-        let optedOut = try await components.consent.isOptedOut(contactID: contact.id)
         let purpose = message.purpose ?? .reply
         if purpose == .proactive, try await components.consent.latestKind(contactID: contact.id) == .expired {
             return try await finish(message, status: "cancelled", error: "the contact's consent expired; ask again before sending follow-ups", context: context)

@@ -26,18 +26,28 @@ struct LeadScoring: Sendable {
         var correlationID: String?
     }
 
+    /// What the intake's own transaction just wrote: not read back.
+    struct Known: Sendable {
+        /// The lead as saved in this transaction.
+        var lead: Lead
+        /// The contact when this transaction created it: then the lead is its only one.
+        var newContact: Contact?
+    }
+
     let components: EngineComponents
 
     /// Nil when the lead is closed or its contact is gone: there is nothing to score.
-    func read(leadID: UUID, clinicID: UUID, on database: any Database) async throws -> Reading? {
-        guard let lead = try await components.leads.find(id: leadID, clinicID: clinicID, on: database) else {
-            throw PermanentJobError("lead \(leadID) no longer exists")
+    func read(leadID: UUID, clinicID: UUID, known: Known? = nil, on database: any Database) async throws -> Reading? {
+        let found = if let known { known.lead } else { try await components.leads.find(id: leadID, clinicID: clinicID, on: database) }
+        guard let lead = found else { throw PermanentJobError("lead \(leadID) no longer exists") }
+        guard lead.status == .open else { return nil }
+        let contact = if let new = known?.newContact { new } else {
+            try await components.contacts.find(id: lead.contactID, clinicID: clinicID, identities: false, on: database)
         }
-        guard lead.status == .open, let contact = try await components.contacts.find(id: lead.contactID, clinicID: clinicID, identities: false, on: database) else {
-            return nil
-        }
+        guard let contact else { return nil }
         let texts = try await components.conversations.recentInboundTexts(contactID: contact.id, clinicID: clinicID, limit: 5, on: database)
-        let history = try await components.leads.leads(contactID: contact.id, clinicID: clinicID, on: database).filter { $0.id != lead.id }
+        let history = known?.newContact != nil
+            ? [] : try await components.leads.leads(contactID: contact.id, clinicID: clinicID, on: database).filter { $0.id != lead.id }
         let input = ScoringInput(
             text: texts.reversed().joined(separator: "\n"), source: lead.source, utm: lead.utm, cameFromAd: lead.utm.source == "meta_ads",
             fullContactDetails: lead.source == "webform" && contact.phone != nil && contact.email != nil,
@@ -50,11 +60,12 @@ struct LeadScoring: Sendable {
         RuleScorer(vocabulary: ScoringVocabulary.standard.adding(settings.vocabulary))
     }
 
-    /// Records `score` on `lead` (the open lead as it is now, read in `transaction`).
+    /// Records `score` on `lead` (the open lead as it is now, read in `transaction`); returns the lead as saved.
+    @discardableResult
     func record(
         _ score: LeadScore, reading: Reading, lead: Lead, clinic: Clinic, settings: ClinicSettings, origin: Origin, at now: Date,
         on transaction: any Database
-    ) async throws {
+    ) async throws -> Lead {
         // Triage reads the latest few messages: a red flag from last week is not today's emergency.
         let triage = Triage().assess(reading.texts.prefix(3).joined(separator: "\n"))
         let assessment = LeadAssessment(score: score, triage: triage)
@@ -114,6 +125,7 @@ struct LeadScoring: Sendable {
             let key = assignment.ownerID == nil ? "lead.pooled:\(lead.id.uuidString.lowercased())" : "assign:\(origin.key)"
             try await assigner.record(assignment, lead: updated, at: now, correlationID: origin.correlationID, key: key, on: transaction)
         }
+        return updated
     }
 
     private func append<Payload: Encodable>(_ type: String, _ payload: Payload, key: String, _ lead: Lead, _ origin: Origin, _ database: any Database) async throws {

@@ -85,6 +85,14 @@ public struct ContactRepository: Sendable {
         return identities ? try await withIdentities(contact, on: database) : contact
     }
 
+    /// The contact (without identities) and whether they opted out, in one read: what a send checks.
+    public func findWithConsent(id: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> (contact: Contact, optedOut: Bool)? {
+        guard let row = try await select(on: database).column("opted_out_at").where("id", .equal, id).where("clinic_id", .equal, clinicID).first() else {
+            return nil
+        }
+        return (try Self.contact(row: row), try row.decode(column: "opted_out_at", as: Date?.self) != nil)
+    }
+
     public struct Query: Sendable {
         /// Matches name, email or phone (substring).
         public var search: String?

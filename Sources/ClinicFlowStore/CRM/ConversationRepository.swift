@@ -16,20 +16,30 @@ public struct ConversationRepository: Sendable {
 
     /// The contact's conversation on the channel, created on first contact.
     public func conversation(clinicID: UUID, contactID: UUID, channelID: UUID, externalID: String?, on database: (any Database)? = nil) async throws -> Conversation {
+        try await openConversation(clinicID: clinicID, contactID: contactID, channelID: channelID, externalID: externalID, on: database).conversation
+    }
+
+    /// The contact's conversation on the channel, and whether this call created it (then it has no
+    /// assistant state yet). A new one comes back from its insert: one statement, not two.
+    public func openConversation(
+        clinicID: UUID, contactID: UUID, channelID: UUID, externalID: String?, on database: (any Database)? = nil
+    ) async throws -> (conversation: Conversation, created: Bool) {
         let sql = (database ?? store.db).sql
         let now = clock()
-        try await sql.insert(into: "conversations")
+        let created = try await sql.insert(into: "conversations")
             .columns("id", "clinic_id", "contact_id", "channel_id", "external_id", "status", "created_at", "updated_at")
             .values(
                 SQLBind(UUID.timeOrdered()), SQLBind(clinicID), SQLBind(contactID), SQLBind(channelID), bindOrNull(externalID),
                 SQLBind("open"), SQLBind(now), SQLBind(now)
             )
             .ignoringConflicts(with: ["channel_id", "contact_id"])
-            .run()
+            .returning(Self.conversationColumns)
+            .first()
+        if let created { return (try Self.conversation(row: created), true) }
         guard let row = try await select(on: database).where("channel_id", .equal, channelID).where("contact_id", .equal, contactID).first() else {
             throw StoreError.unexpectedResult("conversation neither created nor found")
         }
-        return try Self.conversation(row: row)
+        return (try Self.conversation(row: row), false)
     }
 
     /// Stores a message unless the channel already has one with its provider id. Returns whether it was new.
