@@ -32,13 +32,18 @@ struct IntakeHarness {
 
     /// Stores a delivery as the gateway would and runs every job it leads to.
     func deliver(_ body: String, to channel: ClinicChannel, mediaType: String = "application/json", at date: Date = Date()) async throws {
+        try await store(body, to: channel, mediaType: mediaType, at: date)
+        await worker.drain()
+    }
+
+    /// Stores a delivery as the gateway would; its normalisation job waits in the queue.
+    func store(_ body: String, to channel: ClinicChannel, mediaType: String = "application/json", at date: Date = Date()) async throws {
         let request = WebhookRequest(url: "https://x", headers: HeaderFields([("Content-Type", mediaType)]), body: Array(body.utf8), receivedAt: date)
         let identity = try WebhookAdapters.adapter(for: channel.provider).inspect(request)
         _ = try await components.deliveries.record([NewDelivery(
             clinicID: clinic.id, channelID: channel.id, provider: channel.provider, dedupeKey: identity.dedupeKey,
             eventType: identity.eventType, mediaType: mediaType, body: Array(body.utf8), correlationID: "test", receivedAt: date
         )])
-        await worker.drain()
     }
 
     func count(_ table: String) async throws -> Int {

@@ -1,6 +1,7 @@
 import ClinicFlowDomain
 import ClinicFlowProviders
 import ClinicFlowStore
+import FluentKit
 import Foundation
 
 /// `delivery.normalize`: turns a stored delivery into `inbound.*` events and takes each new one in
@@ -28,13 +29,102 @@ public struct NormalizeDeliveryJob: Sendable {
 
     public static func stream(channelID: UUID) -> String { "channel-\(channelID.uuidString.lowercased())" }
 
+    /// On SQLite, deliveries normalised in one transaction when several are due (`JobWorker`
+    /// batches): under load their commits, and the pages each commit writes to the WAL, are shared
+    /// (half the bytes written per lead). On PostgreSQL jobs run side by side on several
+    /// connections, which a batch would serialise: measured slower there, so not used.
+    public static let batchLimit = 16
+
     public func register(in registry: inout JobRegistry) {
         registry.register(DeliveryStore.normalizeJobKind, payload: DeliveryStore.NormalizePayload.self) { payload, context in
             try await run(payload.deliveryID, context: context)
         }
+        guard components.store.kind == .sqlite else { return }
+        registry.registerBatch(DeliveryStore.normalizeJobKind, payload: DeliveryStore.NormalizePayload.self, limit: Self.batchLimit) { jobs in
+            await run(batch: jobs.map { ($0.0.deliveryID, $0.1) })
+        }
+    }
+
+    /// A delivery read and normalised, ready to be taken in.
+    struct Prepared: Sendable {
+        var delivery: StoredDelivery
+        var channel: ClinicChannel
+        var clinic: Clinic
+        var drafts: [EventDraft]
+        var events: [InboundEvent]
+        var settings: FollowUpSettings
+        var now: Date
+        var context: JobContext
     }
 
     func run(_ deliveryID: UUID, context: JobContext) async throws {
+        let prepared = try await prepare(deliveryID, context: context)
+        do {
+            try await components.store.db.withTransaction { transaction in try await takeIn(prepared, on: transaction) }
+        } catch {
+            try await recover(prepared, from: error)
+        }
+    }
+
+    /// Several deliveries in one transaction, each in a savepoint of its own: one that fails is
+    /// rolled back alone and then handled as a single run would handle it (its fallback jobs).
+    /// If the transaction itself fails, each delivery runs alone.
+    func run(batch jobs: [(deliveryID: UUID, context: JobContext)]) async -> [Result<Void, any Error>] {
+        var results = [Result<Void, any Error>](repeating: .success(()), count: jobs.count)
+        var prepared: [(index: Int, delivery: Prepared)] = []
+        for (index, job) in jobs.enumerated() {
+            do {
+                prepared.append((index, try await prepare(job.deliveryID, context: job.context)))
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        guard !prepared.isEmpty else { return results }
+        let failures: [(index: Int, error: any Error)]
+        do {
+            let batch = prepared
+            failures = try await components.store.db.withTransaction { transaction in
+                var failures: [(index: Int, error: any Error)] = []
+                for (index, delivery) in batch {
+                    try await transaction.sql.raw("SAVEPOINT delivery_normalize").run()
+                    do {
+                        try await takeIn(delivery, on: transaction)
+                        try await transaction.sql.raw("RELEASE SAVEPOINT delivery_normalize").run()
+                    } catch {
+                        try await transaction.sql.raw("ROLLBACK TO SAVEPOINT delivery_normalize").run()
+                        try await transaction.sql.raw("RELEASE SAVEPOINT delivery_normalize").run()
+                        failures.append((index, error))
+                    }
+                }
+                return failures
+            }
+        } catch {
+            prepared.first?.delivery.context.logger.warning("normalising deliveries together failed; each runs alone", metadata: [
+                "deliveries": "\(prepared.count)", "error_type": "\(type(of: error))",
+            ])
+            for (index, delivery) in prepared {
+                results[index] = await Self.outcome { try await run(delivery.delivery.id, context: delivery.context) }
+            }
+            return results
+        }
+        for (index, error) in failures {
+            guard let delivery = prepared.first(where: { $0.index == index })?.delivery else { continue }
+            results[index] = await Self.outcome { try await recover(delivery, from: error) }
+        }
+        return results
+    }
+
+    private static func outcome(_ body: () async throws -> Void) async -> Result<Void, any Error> {
+        do {
+            try await body()
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Reads the delivery, its channel and clinic, and normalises it (outside any transaction).
+    private func prepare(_ deliveryID: UUID, context: JobContext) async throws -> Prepared {
         guard let delivery = try await deliveries.find(id: deliveryID) else {
             throw PermanentJobError("delivery \(deliveryID) no longer exists")
         }
@@ -61,45 +151,45 @@ public struct NormalizeDeliveryJob: Sendable {
                 idempotencyKey: Self.idempotencyKey(channelID: channel.id, event: event)
             )
         }
-        let now = context.queue.now
-        do {
-            try await normalizeAndTakeIn(delivery, drafts: drafts, events: events, channel: channel, at: now, context: context)
-        } catch let error where error is PermanentJobError || error is CancellationError || error is LeaseLostError {
-            throw error
-        } catch {
-            let cause = (error as? FollowUpFailed)?.underlying ?? error
-            context.logger.warning("intake inside normalisation failed; queueing it as its own jobs", metadata: ["error_type": "\(type(of: cause))"])
-            try await normalizeAndQueue(delivery, drafts: drafts, at: now, context: context)
-        }
-        context.logger.debug("delivery normalised", metadata: ["events": "\(drafts.count)", "provider": "\(delivery.provider.rawValue)"])
-    }
-
-    /// The usual path: events recorded and taken in, in one transaction.
-    private func normalizeAndTakeIn(
-        _ delivery: StoredDelivery, drafts: [EventDraft], events: [InboundEvent], channel: ClinicChannel, at now: Date, context: JobContext
-    ) async throws {
         guard let clinic = try await components.clinics.find(id: delivery.clinicID) else {
             throw PermanentJobError("the clinic of delivery \(delivery.id) no longer exists")
         }
         // Read before the transaction, where recent copies may answer; intake never changes them.
         let (scoring, llmAPIKey) = try await components.scoring.settings(clinicID: clinic.id)
         let settings = FollowUpSettings(scoring: scoring, llmAPIKey: llmAPIKey, assistant: try await components.scoring.assistantSettings(clinicID: clinic.id))
-        let components = self.components
-        try await components.store.db.withTransaction { transaction in
-            for (draft, event) in zip(drafts, events) {
-                // An event already recorded (re-sent in another delivery) is already taken in.
-                guard case .appended = try await context.events.append(draft, on: transaction) else { continue }
-                let intake = Intake(
-                    components: components, database: transaction, clinic: clinic, channel: channel, event: event,
-                    eventKey: draft.idempotencyKey, occurredAt: draft.occurredAt, correlationID: draft.correlationID
-                )
-                guard try await intake.claim() else { continue }
-                try await intake.apply()
-                try await intake.runFollowUps(settings)
-            }
-            try await components.deliveries.markProcessed(delivery.id, eventCount: drafts.count, at: now, on: transaction)
-            guard try await context.complete(on: transaction) else { throw LeaseLostError() }
+        return Prepared(
+            delivery: delivery, channel: channel, clinic: clinic, drafts: drafts, events: events, settings: settings, now: context.queue.now,
+            context: context
+        )
+    }
+
+    /// After taking the delivery in failed: the job's own errors stand; anything else (a bug, a
+    /// broken row) records the events with an `inbound.process` job each instead.
+    private func recover(_ prepared: Prepared, from error: any Error) async throws {
+        if error is PermanentJobError || error is CancellationError || error is LeaseLostError { throw error }
+        let cause = (error as? FollowUpFailed)?.underlying ?? error
+        prepared.context.logger.warning("intake inside normalisation failed; queueing it as its own jobs", metadata: ["error_type": "\(type(of: cause))"])
+        try await normalizeAndQueue(prepared.delivery, drafts: prepared.drafts, at: prepared.now, context: prepared.context)
+    }
+
+    /// The usual path: events recorded and taken in, with marking the delivery processed and the
+    /// job done, in `transaction`.
+    private func takeIn(_ prepared: Prepared, on transaction: any Database) async throws {
+        let (delivery, clinic, channel, context) = (prepared.delivery, prepared.clinic, prepared.channel, prepared.context)
+        for (draft, event) in zip(prepared.drafts, prepared.events) {
+            // An event already recorded (re-sent in another delivery) is already taken in.
+            guard case .appended = try await context.events.append(draft, on: transaction) else { continue }
+            let intake = Intake(
+                components: components, database: transaction, clinic: clinic, channel: channel, event: event,
+                eventKey: draft.idempotencyKey, occurredAt: draft.occurredAt, correlationID: draft.correlationID
+            )
+            guard try await intake.claim() else { continue }
+            try await intake.apply()
+            try await intake.runFollowUps(prepared.settings)
         }
+        try await components.deliveries.markProcessed(delivery.id, eventCount: prepared.drafts.count, at: prepared.now, on: transaction)
+        guard try await context.complete(on: transaction) else { throw LeaseLostError() }
+        context.logger.debug("delivery normalised", metadata: ["events": "\(prepared.drafts.count)", "provider": "\(delivery.provider.rawValue)"])
     }
 
     /// The fallback: events recorded with an `inbound.process` job each.

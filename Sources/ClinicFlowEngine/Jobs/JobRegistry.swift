@@ -33,6 +33,9 @@ public struct JobContext: Sendable {
 
 public typealias JobHandler = @Sendable (JobContext) async throws -> Void
 
+/// Runs several jobs of one kind in one call; returns each job's outcome, in order.
+public typealias JobBatchHandler = @Sendable ([JobContext]) async -> [Result<Void, any Error>]
+
 /// Thrown by a handler when retrying cannot help (a payload that will never parse, a deleted
 /// record): the job goes to the dead-letter queue at once instead of using up its attempts.
 public struct PermanentJobError: Error, CustomStringConvertible {
@@ -44,6 +47,7 @@ public struct PermanentJobError: Error, CustomStringConvertible {
 /// Job kinds and the code that runs them.
 public struct JobRegistry: Sendable {
     private var handlers: [String: JobHandler] = [:]
+    private var batchHandlers: [String: (limit: Int, handler: JobBatchHandler)] = [:]
 
     public init() {}
 
@@ -72,12 +76,50 @@ public struct JobRegistry: Sendable {
         }
     }
 
+    /// Lets the worker run up to `limit` due jobs of a registered kind in one call, when it has
+    /// several: for work that shares a transaction well. A payload that does not decode fails its
+    /// own job permanently; the others run.
+    public mutating func registerBatch<Payload: Decodable & Sendable>(
+        _ kind: String,
+        payload: Payload.Type,
+        limit: Int,
+        handler: @escaping @Sendable ([(Payload, JobContext)]) async -> [Result<Void, any Error>]
+    ) {
+        precondition(handlers[kind] != nil, "register job kind \(kind) for one job before its batches")
+        precondition(batchHandlers[kind] == nil, "batches of job kind \(kind) registered twice")
+        batchHandlers[kind] = (max(2, limit), { contexts in
+            // A job the handler gave no outcome for (a bug) is not done: it fails and runs again.
+            var results = [Result<Void, any Error>](repeating: .failure(PermanentJobError("the batch gave this job no outcome")), count: contexts.count)
+            var decoded: [(Int, Payload, JobContext)] = []
+            for (index, context) in contexts.enumerated() {
+                do {
+                    decoded.append((index, try context.job.decodePayload(as: Payload.self), context))
+                } catch {
+                    results[index] = .failure(PermanentJobError("payload of \(kind) does not decode as \(Payload.self): \(error)"))
+                }
+            }
+            let outcomes = await handler(decoded.map { ($0.1, $0.2) })
+            for ((index, _, _), outcome) in zip(decoded, outcomes) { results[index] = outcome }
+            return results
+        })
+    }
+
     /// Adds every handler of `other` (tests and optional modules add theirs this way).
     public mutating func merge(_ other: JobRegistry) {
         for (kind, handler) in other.handlers { register(kind, handler: handler) }
+        for (kind, batch) in other.batchHandlers {
+            precondition(batchHandlers[kind] == nil, "batches of job kind \(kind) registered twice")
+            batchHandlers[kind] = batch
+        }
     }
 
     func handler(for kind: String) -> JobHandler? {
         handlers[kind]
     }
+
+    func batchHandler(for kind: String) -> (limit: Int, handler: JobBatchHandler)? {
+        batchHandlers[kind]
+    }
+
+    var batchKinds: [String] { batchHandlers.keys.sorted() }
 }

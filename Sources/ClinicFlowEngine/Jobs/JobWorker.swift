@@ -74,11 +74,12 @@ public final class JobWorker: Sendable {
                         logger.error("could not lease jobs; retrying", metadata: ["error_type": "\(type(of: error))"])
                     }
                 }
-                for job in leased {
+                let units = await batched(leased, backlog: free > 0 && leased.count == free)
+                for unit in units {
                     state.withLock { $0.inFlight += 1 }
                     // On SQLite the job runs on the connection's loop (see EventLoopTaskExecutor).
                     group.addTask(executorPreference: queue.store.preferredExecutor) {
-                        await self.execute(job)
+                        await self.execute(unit)
                         self.state.withLock { $0.inFlight -= 1 }
                         await self.doorbell.ring()
                     }
@@ -131,10 +132,63 @@ public final class JobWorker: Sendable {
                 return total
             }
             if batch.isEmpty { return total }
+            let units = await batched(batch, backlog: batch.count == configuration.concurrency)
             await withDiscardingTaskGroup { group in
-                for job in batch { group.addTask(executorPreference: queue.store.preferredExecutor) { await self.execute(job) } }
+                for unit in units { group.addTask(executorPreference: queue.store.preferredExecutor) { await self.execute(unit) } }
             }
-            total += batch.count
+            total += units.reduce(0) { $0 + $1.jobs.count }
+        }
+    }
+
+    /// What runs as one task, taking one of the worker's `concurrency` slots.
+    enum Unit: Sendable {
+        case single(LeasedJob)
+        /// Jobs of one kind for its batch handler.
+        case batch([LeasedJob], JobBatchHandler)
+
+        var jobs: [LeasedJob] {
+            switch self {
+            case .single(let job): [job]
+            case .batch(let jobs, _): jobs
+            }
+        }
+    }
+
+    /// Groups leased jobs of kinds with a batch handler. With a `backlog` (the lease came back
+    /// full) it leases more of those kinds to fill their batches: under load, a batch of deliveries
+    /// costs one transaction instead of one each.
+    func batched(_ leased: [LeasedJob], backlog: Bool) async -> [Unit] {
+        var units: [Unit] = []
+        var byKind: [String: [LeasedJob]] = [:]
+        for job in leased {
+            if registry.batchHandler(for: job.kind) != nil { byKind[job.kind, default: []].append(job) } else { units.append(.single(job)) }
+        }
+        for kind in byKind.keys.sorted() {
+            guard var jobs = byKind[kind], let (limit, handler) = registry.batchHandler(for: kind) else { continue }
+            if backlog, jobs.count < limit {
+                do {
+                    jobs += try await queue.lease(
+                        limit: limit - jobs.count, for: configuration.leaseDuration, workerID: configuration.workerID,
+                        queues: configuration.queues, kinds: [kind]
+                    )
+                } catch {
+                    logger.error("could not lease more jobs for a batch", metadata: ["error_type": "\(type(of: error))"])
+                }
+            }
+            var start = 0
+            while start < jobs.count {
+                let chunk = Array(jobs[start..<min(start + limit, jobs.count)])
+                units.append(chunk.count == 1 ? .single(chunk[0]) : .batch(chunk, handler))
+                start += limit
+            }
+        }
+        return units
+    }
+
+    func execute(_ unit: Unit) async {
+        switch unit {
+        case .single(let job): await execute(job)
+        case .batch(let jobs, let handler): await execute(batch: jobs, handler: handler)
         }
     }
 

@@ -159,6 +159,9 @@ public final class Store: Sendable {
         try await sql.raw("PRAGMA synchronous = NORMAL").run()
         try await sql.raw("PRAGMA foreign_keys = ON").run()
         try await sql.raw("PRAGMA busy_timeout = \(unsafeRaw: String(Int(busyTimeout * 1000)))").run()
+        // Savepoints' journals (a batch of deliveries takes a savepoint each) stay in memory; SQLite
+        // spills them to a temporary file past 64 KiB otherwise, writes that are thrown away.
+        try await sql.raw("PRAGMA temp_store = MEMORY").run()
         // Checkpoints belong to SQLiteCheckpointer; this only stops the log growing if it falls behind.
         _ = try await sql.raw("PRAGMA wal_autocheckpoint = \(unsafeRaw: String(SQLiteCheckpointer.writerFallbackPages))").all()
     }

@@ -3,7 +3,8 @@ import Foundation
 import SQLKit
 
 extension JobQueue {
-    /// Leases up to `limit` queued jobs whose `run_at` has come, oldest first, for `duration` seconds.
+    /// Leases up to `limit` queued jobs whose `run_at` has come, oldest first, for `duration` seconds;
+    /// only of `kinds` when given (a worker filling a batch).
     ///
     /// One statement claims the rows: on PostgreSQL `FOR UPDATE SKIP LOCKED` lets concurrent workers
     /// claim disjoint rows without waiting; on SQLite the statement holds the single write lock, so two
@@ -13,7 +14,8 @@ extension JobQueue {
         limit: Int,
         for duration: TimeInterval,
         workerID: String,
-        queues: [String]? = nil
+        queues: [String]? = nil,
+        kinds: [String]? = nil
     ) async throws -> [LeasedJob] {
         guard limit > 0 else { return [] }
         let sql = store.db.sql
@@ -29,6 +31,11 @@ extension JobQueue {
         if let queues, !queues.isEmpty {
             query.appendInterpolation(unsafeRaw: " AND queue IN (")
             query.appendInterpolation(binds: queues)
+            query.appendInterpolation(unsafeRaw: ")")
+        }
+        if let kinds, !kinds.isEmpty {
+            query.appendInterpolation(unsafeRaw: " AND kind IN (")
+            query.appendInterpolation(binds: kinds)
             query.appendInterpolation(unsafeRaw: ")")
         }
         query.appendInterpolation(unsafeRaw: " ORDER BY run_at LIMIT ")

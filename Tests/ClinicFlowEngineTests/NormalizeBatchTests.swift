@@ -1,0 +1,74 @@
+import ClinicFlowDomain
+@testable import ClinicFlowEngine
+import ClinicFlowStore
+import ClinicFlowTestSupport
+import Foundation
+import Testing
+
+/// On SQLite, due deliveries are normalised together in one transaction, each in a savepoint: one
+/// whose intake fails is rolled back alone and falls back to its own intake job, the others are
+/// taken in; if SQLite ends the whole transaction, each delivery runs again alone.
+@Suite struct NormalizeBatchTests {
+    static func message(_ id: String, from waID: String, name: String) -> String {
+        IntakeHarness.metaMessage(id: id, from: waID, name: name, text: "Oi, quero um implante")
+    }
+
+    /// Ana, Poison and Bruno write in, each in a delivery of their own, all due at once.
+    func deliverThree(_ harness: IntakeHarness, on channel: ClinicChannel) async throws {
+        try await harness.store(Self.message("wamid.b1", from: "5511911111111", name: "Ana"), to: channel)
+        try await harness.store(Self.message("wamid.b2", from: "5511922222222", name: "Poison"), to: channel)
+        try await harness.store(Self.message("wamid.b3", from: "5511933333333", name: "Bruno"), to: channel)
+        await harness.worker.drain()
+    }
+
+    func expectOnlyPoisonFellBack(_ harness: IntakeHarness, _ store: Store, channel: ClinicChannel) async throws {
+        let names = try await store.sql().raw("SELECT name FROM contacts ORDER BY name").all().map { try $0.decode(column: "name", as: String.self) }
+        #expect(names == ["Ana", "Bruno"])
+        #expect(try await harness.count("lead_scores") == 2)
+        let statuses = try await store.sql().raw("SELECT status FROM deliveries").all().map { try $0.decode(column: "status", as: String.self) }
+        #expect(statuses == ["processed", "processed", "processed"])
+        // Poison's event alone was recorded again with an intake job of its own, which failed on
+        // every attempt; Ana's and Bruno's were taken in by the batch.
+        let intakeJobs = try await store.sql().raw("SELECT payload, status FROM jobs WHERE kind = \(bind: InboundIntakeJob.kind)").all()
+        #expect(intakeJobs.count == 1)
+        let payload = try #require(intakeJobs.first).decode(column: "payload", as: String.self)
+        #expect(payload.contains("wamid.b2"))
+        #expect(try #require(intakeJobs.first).decode(column: "status", as: String.self) == "dead")
+        let events = try await harness.components.events.events(inStream: NormalizeDeliveryJob.stream(channelID: channel.id)).filter { $0.type == "inbound.message" }
+        #expect(events.count == 3, "each event recorded once")
+        #expect(try await harness.components.queue.count(status: .done) >= 3)
+    }
+
+    @Test func deliveriesDueTogetherAreNormalisedInOneBatchAndAFailingOneFallsBackAlone() async throws {
+        try await withTestStore(.sqlite) { store, _ in
+            let harness = try await IntakeHarness(store: store, retryPolicy: RetryPolicy(maxAttempts: 2, baseDelay: 0, maxDelay: 0, jitter: 0))
+            #expect(harness.worker.registry.batchHandler(for: DeliveryStore.normalizeJobKind)?.limit == NormalizeDeliveryJob.batchLimit)
+            let whatsapp = try await harness.channel(.meta)
+            try await NormalizeIntakeTests.poisonContacts(store, on: true)
+            try await deliverThree(harness, on: whatsapp)
+            try await expectOnlyPoisonFellBack(harness, store, channel: whatsapp)
+        }
+    }
+
+    @Test func whenSQLiteEndsTheBatchsTransactionEachDeliveryRunsAlone() async throws {
+        try await withTestStore(.sqlite) { store, _ in
+            let harness = try await IntakeHarness(store: store, retryPolicy: RetryPolicy(maxAttempts: 2, baseDelay: 0, maxDelay: 0, jitter: 0))
+            let whatsapp = try await harness.channel(.meta)
+            // RAISE(ROLLBACK) ends the whole transaction, savepoints and all (as a full disk would).
+            try await store.sql().raw("""
+                CREATE TRIGGER poison_contacts BEFORE INSERT ON contacts WHEN NEW.name = 'Poison' BEGIN SELECT RAISE(ROLLBACK, 'poisoned for the test'); END
+                """).run()
+            try await deliverThree(harness, on: whatsapp)
+            try await expectOnlyPoisonFellBack(harness, store, channel: whatsapp)
+        }
+    }
+
+    @Test func onPostgreSQLDeliveriesAreNotBatched() async throws {
+        guard TestDatabase.available.contains(.postgres) else { return }
+        try await withTestStore(.postgres) { store, _ in
+            let harness = try await IntakeHarness(store: store)
+            // Jobs there run side by side on several connections; a batch would serialise them.
+            #expect(harness.worker.registry.batchHandler(for: DeliveryStore.normalizeJobKind) == nil)
+        }
+    }
+}
