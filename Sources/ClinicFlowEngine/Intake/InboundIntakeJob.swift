@@ -90,14 +90,14 @@ struct Intake {
         let created = newContact != nil
         switch event.body {
         case .message(let message):
-            var lead = try await openLead(contactID: contactID, utm: referralUTM(message.referral), procedure: nil, firstInbound: true)
+            var lead = try await openLead(contactID: contactID, contactIsNew: created, utm: referralUTM(message.referral), procedure: nil, firstInbound: true)
             try await recordMessage(message, contactID: contactID, contactIsNew: created)
             lead = try await noteFirstInbound(lead)
             // What this transaction just wrote, so the follow-ups need not read it back.
             followUps.add(.score(lead.id, known: .init(lead: lead, newContact: newContact)))
             if created { try await syncContact(contactID) }
         case .formLead(let form):
-            let lead = try await openLead(contactID: contactID, utm: form.utm, procedure: form.procedure, firstInbound: true)
+            let lead = try await openLead(contactID: contactID, contactIsNew: created, utm: form.utm, procedure: form.procedure, firstInbound: true)
             try await noteFirstInbound(lead)
             try await append("form.submitted", stream: Contact.stream(contactID), CRMEvents.FormSubmitted(leadID: lead.id, form: form))
             // What the person wrote in the form is what they said: keep it with their messages.
@@ -108,7 +108,7 @@ struct Intake {
             scoreLater(lead)
             try await syncContact(contactID)
         case .booking(let booking):
-            let lead = try await openLead(contactID: contactID, utm: .init(), procedure: nil)
+            let lead = try await openLead(contactID: contactID, contactIsNew: created, utm: .init(), procedure: nil)
             try await append("booking.\(booking.action.rawValue)", stream: Contact.stream(contactID), CRMEvents.Booking(leadID: lead.id, booking: booking))
             if booking.action == .created || booking.action == .rescheduled {
                 try await advance(lead, to: "MEETING_SCHEDULED", reason: "booking \(booking.bookingUID)")
@@ -118,7 +118,7 @@ struct Intake {
         case .payment(let payment):
             try await applyPayment(payment, contactID: contactID)
         case .call(let call):
-            let lead = try await openLead(contactID: contactID, utm: .init(), procedure: nil)
+            let lead = try await openLead(contactID: contactID, contactIsNew: created, utm: .init(), procedure: nil)
             if call.direction?.contains("outbound") != true { try await noteFirstInbound(lead) }
             try await append("call.\(call.phase.rawValue)", stream: Contact.stream(contactID), CRMEvents.Call(leadID: lead.id, call: call))
             try await applyCall(call, contactID: contactID)
@@ -158,10 +158,11 @@ struct Intake {
         }
     }
 
-    /// The contact's open lead, opened now in the pipeline's first stage when there is none; one
-    /// opened by the person writing in has its first inbound time from the start.
-    func openLead(contactID: UUID, utm: UTM, procedure: String?, firstInbound: Bool = false) async throws -> Lead {
-        if let lead = try await components.leads.openLead(contactID: contactID, on: database) { return lead }
+    /// The contact's open lead, opened now in the pipeline's first stage when there is none (always
+    /// for a contact this intake created); one opened by the person writing in has its first inbound
+    /// time from the start.
+    func openLead(contactID: UUID, contactIsNew: Bool = false, utm: UTM, procedure: String?, firstInbound: Bool = false) async throws -> Lead {
+        if !contactIsNew, let lead = try await components.leads.openLead(contactID: contactID, on: database) { return lead }
         let pipeline = try await components.pipelines.pipeline(clinicID: clinic.id, on: database)
         let lead = try await components.leads.create(Lead(
             id: .timeOrdered(), clinicID: clinic.id, contactID: contactID, stage: pipeline.entryStage.key, department: channel.department,
