@@ -58,7 +58,10 @@ public struct NormalizeDeliveryJob: Sendable {
     }
 
     func run(_ deliveryID: UUID, context: JobContext) async throws {
-        let prepared = try await prepare(deliveryID, context: context)
+        try await takeInAlone(try await prepare(deliveryID, context: context))
+    }
+
+    private func takeInAlone(_ prepared: Prepared) async throws {
         do {
             try await components.store.db.withTransaction { transaction in try await takeIn(prepared, on: transaction) }
         } catch {
@@ -80,11 +83,11 @@ public struct NormalizeDeliveryJob: Sendable {
             }
         }
         guard !prepared.isEmpty else { return results }
-        let failures: [(index: Int, error: any Error)]
+        let failures: [(index: Int, delivery: Prepared, error: any Error)]
         do {
             let batch = prepared
             failures = try await components.store.db.withTransaction { transaction in
-                var failures: [(index: Int, error: any Error)] = []
+                var failures: [(index: Int, delivery: Prepared, error: any Error)] = []
                 for (index, delivery) in batch {
                     try await transaction.sql.raw("SAVEPOINT delivery_normalize").run()
                     do {
@@ -93,7 +96,7 @@ public struct NormalizeDeliveryJob: Sendable {
                     } catch {
                         try await transaction.sql.raw("ROLLBACK TO SAVEPOINT delivery_normalize").run()
                         try await transaction.sql.raw("RELEASE SAVEPOINT delivery_normalize").run()
-                        failures.append((index, error))
+                        failures.append((index, delivery, error))
                     }
                 }
                 return failures
@@ -103,12 +106,11 @@ public struct NormalizeDeliveryJob: Sendable {
                 "deliveries": "\(prepared.count)", "error_type": "\(type(of: error))",
             ])
             for (index, delivery) in prepared {
-                results[index] = await Self.outcome { try await run(delivery.delivery.id, context: delivery.context) }
+                results[index] = await Self.outcome { try await takeInAlone(delivery) }
             }
             return results
         }
-        for (index, error) in failures {
-            guard let delivery = prepared.first(where: { $0.index == index })?.delivery else { continue }
+        for (index, delivery, error) in failures {
             results[index] = await Self.outcome { try await recover(delivery, from: error) }
         }
         return results

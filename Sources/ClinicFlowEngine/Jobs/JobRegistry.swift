@@ -121,5 +121,4 @@ public struct JobRegistry: Sendable {
         batchHandlers[kind]
     }
 
-    var batchKinds: [String] { batchHandlers.keys.sorted() }
 }
