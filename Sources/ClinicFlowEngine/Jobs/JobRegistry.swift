@@ -66,13 +66,16 @@ public struct JobRegistry: Sendable {
         handler: @escaping @Sendable (Payload, JobContext) async throws -> Void
     ) {
         register(kind) { context in
-            let decoded: Payload
-            do {
-                decoded = try context.job.decodePayload(as: Payload.self)
-            } catch {
-                throw PermanentJobError("payload of \(kind) does not decode as \(Payload.self): \(error)")
-            }
-            try await handler(decoded, context)
+            try await handler(try Self.payload(of: context, as: Payload.self, kind: kind), context)
+        }
+    }
+
+    /// The job's payload; one that does not decode is a permanent failure of that job.
+    private static func payload<Payload: Decodable>(of context: JobContext, as type: Payload.Type, kind: String) throws -> Payload {
+        do {
+            return try context.job.decodePayload(as: type)
+        } catch {
+            throw PermanentJobError("payload of \(kind) does not decode as \(Payload.self): \(error)")
         }
     }
 
@@ -88,14 +91,15 @@ public struct JobRegistry: Sendable {
         precondition(handlers[kind] != nil, "register job kind \(kind) for one job before its batches")
         precondition(batchHandlers[kind] == nil, "batches of job kind \(kind) registered twice")
         batchHandlers[kind] = (max(2, limit), { contexts in
-            // A job the handler gave no outcome for (a bug) is not done: it fails and runs again.
+            // A job the handler gave no outcome for (a bug) is not marked done: it goes to the dead
+            // letters, where a replay runs it again.
             var results = [Result<Void, any Error>](repeating: .failure(PermanentJobError("the batch gave this job no outcome")), count: contexts.count)
             var decoded: [(Int, Payload, JobContext)] = []
             for (index, context) in contexts.enumerated() {
                 do {
-                    decoded.append((index, try context.job.decodePayload(as: Payload.self), context))
+                    decoded.append((index, try Self.payload(of: context, as: Payload.self, kind: kind), context))
                 } catch {
-                    results[index] = .failure(PermanentJobError("payload of \(kind) does not decode as \(Payload.self): \(error)"))
+                    results[index] = .failure(error)
                 }
             }
             let outcomes = await handler(decoded.map { ($0.1, $0.2) })
