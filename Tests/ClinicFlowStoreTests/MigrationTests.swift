@@ -12,6 +12,7 @@ import Testing
                 "006-create-access", "007-create-contacts", "008-create-leads", "009-create-conversations",
                 "010-create-scoring-and-assignment", "011-create-assistant-and-outbox", "012-create-scheduling-and-sync",
                 "013-enqueue-normalisation-on-sqlite", "014-index-messages-by-contact", "015-notify-changes-on-postgres",
+                "016-index-reads-by-contact",
             ]
             #expect(try await store.pendingMigrations() == all)
 
@@ -53,6 +54,26 @@ import Testing
                 """).all().map { try $0.decode(column: "detail", as: String.self) }
             #expect(plan.contains { $0.contains("USING INDEX messages_contact_sent") }, "\(plan)")
             #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "sorted by the index, not afterwards: \(plan)")
+        }
+    }
+
+    /// What the contact page, timeline, export, merges and recalls read for one person: each a seek,
+    /// not a walk through every conversation, contact or appointment of the clinic.
+    @Test func oneContactsConversationsMergesAndAppointmentsAreReadThroughIndexes() async throws {
+        try await withTestStore(.sqlite) { store, _ in
+            func plan(_ query: SQLQueryString) async throws -> [String] {
+                try await store.sql().raw("EXPLAIN QUERY PLAN \(query)").all().map { try $0.decode(column: "detail", as: String.self) }
+            }
+            let conversations = try await plan("""
+                SELECT id FROM conversations WHERE clinic_id = 'k' AND contact_id = 'c'
+                """)
+            #expect(conversations.contains { $0.contains("USING INDEX conversations_contact (contact_id=?)") }, "\(conversations)")
+            let merged = try await plan("SELECT id FROM contacts WHERE merged_into = 'c'")
+            #expect(merged.contains { $0.contains("USING INDEX contacts_merged_into (merged_into=?)") }, "\(merged)")
+            let upcoming = try await plan("""
+                SELECT id FROM appointments WHERE contact_id = 'c' AND starts_at > 0 AND status IN ('booked', 'confirmed') ORDER BY starts_at
+                """)
+            #expect(upcoming.contains { $0.contains("USING INDEX appointments_contact (contact_id=? AND starts_at>?)") }, "\(upcoming)")
         }
     }
 

@@ -93,16 +93,19 @@ public struct ConversationRepository: Sendable {
         try await select(on: database).where("id", .equal, id).where("clinic_id", .equal, clinicID).first().map(Self.conversation(row:))
     }
 
+    /// Newest first. For one contact: all of theirs (one per channel, a handful) through the contact's
+    /// index, sorted here; an ORDER BY in SQL made SQLite prefer the clinic's (clinic, updated_at)
+    /// index to skip the sort, and walk every conversation of the clinic.
     public func list(clinicID: UUID, contactID: UUID? = nil, limit: Int = 50, offset: Int = 0, on database: (any Database)? = nil) async throws -> (items: [Conversation], total: Int) {
-        func filtered(_ builder: SQLSelectBuilder) -> SQLSelectBuilder {
-            var builder = builder.where("clinic_id", .equal, clinicID)
-            if let contactID { builder = builder.where("contact_id", .equal, contactID) }
-            return builder
+        if let contactID {
+            let all = try await select(on: database).where("clinic_id", .equal, clinicID).where("contact_id", .equal, contactID).all()
+                .map(Self.conversation(row:))
+                .sorted { ($0.updatedAt, $1.id.uuidString) > ($1.updatedAt, $0.id.uuidString) }
+            return (Array(all.dropFirst(offset).prefix(limit)), all.count)
         }
-        let sql = (database ?? store.db).sql
-        let total = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("conversations"))
-            .first(decodingColumn: "n", as: Int.self) ?? 0
-        let items = try await filtered(select(on: database)).orderBy("updated_at", .descending).orderBy("id")
+        let total = try await (database ?? store.db).sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("conversations")
+            .where("clinic_id", .equal, clinicID).first(decodingColumn: "n", as: Int.self) ?? 0
+        let items = try await select(on: database).where("clinic_id", .equal, clinicID).orderBy("updated_at", .descending).orderBy("id")
             .limit(limit).offset(offset).all().map(Self.conversation(row:))
         return (items, total)
     }

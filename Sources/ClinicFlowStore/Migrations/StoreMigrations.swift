@@ -18,5 +18,6 @@ public enum StoreMigrations {
         M013EnqueueNormalisationOnSQLite(),
         M014IndexMessagesByContact(),
         M015NotifyChangesOnPostgres(),
+        M016IndexReadsByContact(),
     ]
 }
