@@ -98,6 +98,22 @@ import VaporTesting
         }
     }
 
+    /// A won column holds years of leads: it shows its newest hundred and says there are more.
+    @Test(arguments: TestDatabase.available)
+    func aFullColumnShowsItsNewestCardsAndSaysThereAreMore(database: TestDatabase) async throws {
+        try await withAPI(database) { bed in
+            let engine = bed.services.engine
+            for index in 0...PipelineBoard.perColumn {
+                let contact = try await engine.contacts.create(Contact(clinicID: bed.clinicA1.id, name: "Won #\(1000 + index)", identities: []))
+                _ = try await engine.leads.create(Lead(clinicID: bed.clinicA1.id, contactID: contact.id, stage: "WON", status: .won))
+            }
+            let session = try await signIn(bed, "viewerA1")
+            let board = try await bed.app.testing().sendRequest(.GET, "/clinics/\(bed.clinicA1.id.lowercased)/pipeline/board", headers: session.headers).body.string
+            #expect(board.contains("<h2 id=\"stage-WON\">Won <span class=\"count\">\(PipelineBoard.perColumn)+</span></h2>"))
+            #expect(board.contains("Won #\(1000 + PipelineBoard.perColumn)") && !board.contains("Won #1000<"), "the newest shown, the oldest left out")
+        }
+    }
+
     @Test(arguments: TestDatabase.available)
     func movingACardGoesThroughTheAPIWithTheCSRFToken(database: TestDatabase) async throws {
         try await withAPI(database) { bed in

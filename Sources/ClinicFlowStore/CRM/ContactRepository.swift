@@ -71,15 +71,23 @@ public struct ContactRepository: Sendable {
     }
 
     /// Display names (or phone, or email) of these contacts, for boards and lists.
+    ///
+    /// Read by id alone and the clinic checked on each row: with `clinic_id = ?` in the statement,
+    /// SQLite (which keeps no statistics here) took the clinic's index as the narrower one and read
+    /// every contact of the clinic to find a board's few hundred.
     public func labels(ids: [UUID], clinicID: UUID, on database: (any Database)? = nil) async throws -> [UUID: String] {
         guard !ids.isEmpty else { return [:] }
         var labels: [UUID: String] = [:]
-        for row in try await (database ?? store.db).sql.select().columns("id", "name", "phone", "email").from("contacts")
-            .where("clinic_id", .equal, clinicID).where("id", .in, ids).all() {
+        for row in try await Self.labelsQuery(ids, on: (database ?? store.db).sql).all()
+        where try row.decode(column: "clinic_id", as: UUID.self) == clinicID {
             let label = try row.decode(column: "name", as: String?.self) ?? row.decode(column: "phone", as: String?.self) ?? row.decode(column: "email", as: String?.self)
             labels[try row.decode(column: "id", as: UUID.self)] = label ?? "Unknown"
         }
         return labels
+    }
+
+    static func labelsQuery(_ ids: [UUID], on sql: any SQLDatabase) -> SQLSelectBuilder {
+        sql.select().columns("id", "clinic_id", "name", "phone", "email").from("contacts").where("id", .in, Array(Set(ids)))
     }
 
     /// The contact with its identities; `identities: false` skips reading them (one statement less)

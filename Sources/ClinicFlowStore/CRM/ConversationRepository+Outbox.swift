@@ -45,14 +45,24 @@ extension ConversationRepository {
             .returning("id").all().count
     }
 
-    /// Each contact's most recently active conversation in the clinic.
-    public func latestConversationIDs(clinicID: UUID, on database: (any Database)? = nil) async throws -> [UUID: UUID] {
-        var latest: [UUID: UUID] = [:]
-        for row in try await (database ?? store.db).sql.select().columns("id", "contact_id").from("conversations")
-            .where("clinic_id", .equal, clinicID).orderBy("updated_at").all() {
-            latest[try row.decode(column: "contact_id", as: UUID.self)] = try row.decode(column: "id", as: UUID.self)
+    /// Each of these contacts' most recently active conversation in the clinic (a board's links).
+    /// Read through the contacts' index with the clinic checked on each row, like `labels`: it used
+    /// to read every conversation of the clinic.
+    public func latestConversationIDs(clinicID: UUID, contactIDs: [UUID], on database: (any Database)? = nil) async throws -> [UUID: UUID] {
+        guard !contactIDs.isEmpty else { return [:] }
+        var latest: [UUID: (id: UUID, updatedAt: Date)] = [:]
+        for row in try await Self.latestConversationsQuery(contactIDs, on: (database ?? store.db).sql).all()
+        where try row.decode(column: "clinic_id", as: UUID.self) == clinicID {
+            let contact = try row.decode(column: "contact_id", as: UUID.self)
+            let candidate = (id: try row.decode(column: "id", as: UUID.self), updatedAt: try row.decode(column: "updated_at", as: Date.self))
+            if let known = latest[contact], (known.updatedAt, candidate.id.uuidString) >= (candidate.updatedAt, known.id.uuidString) { continue }
+            latest[contact] = candidate
         }
-        return latest
+        return latest.mapValues(\.id)
+    }
+
+    static func latestConversationsQuery(_ contactIDs: [UUID], on sql: any SQLDatabase) -> SQLSelectBuilder {
+        sql.select().columns("id", "clinic_id", "contact_id", "updated_at").from("conversations").where("contact_id", .in, Array(Set(contactIDs)))
     }
 
     // MARK: Assistant

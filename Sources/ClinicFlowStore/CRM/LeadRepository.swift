@@ -108,6 +108,22 @@ public struct LeadRepository: Sendable {
         return (items, total)
     }
 
+    /// The board's columns: each stage's most recently updated leads, at most `perColumn`, and
+    /// whether the stage has more. One seek per stage in `(clinic_id, stage, updated_at)`, so the
+    /// cost does not grow with the clinic's history (a won column can hold years of leads).
+    public func board(clinicID: UUID, stages: [String], perColumn: Int, on database: (any Database)? = nil) async throws -> [String: (leads: [Lead], more: Bool)] {
+        var columns: [String: (leads: [Lead], more: Bool)] = [:]
+        for stage in stages {
+            let leads = try await Self.columnQuery(select(on: database), clinicID: clinicID, stage: stage, limit: perColumn + 1).all().map(Self.lead(row:))
+            columns[stage] = (Array(leads.prefix(perColumn)), leads.count > perColumn)
+        }
+        return columns
+    }
+
+    static func columnQuery(_ select: SQLSelectBuilder, clinicID: UUID, stage: String, limit: Int) -> SQLSelectBuilder {
+        select.where("clinic_id", .equal, clinicID).where("stage", .equal, stage).orderBy("updated_at", .descending).orderBy("id").limit(limit)
+    }
+
     /// Writes every field of the lead (callers read, change, write in one transaction).
     /// Records when the clinic first answered, unless it already had; touches nothing else, so a
     /// send finishing while the lead is scored or moved cannot undo either.

@@ -127,12 +127,14 @@ struct ConsoleRoutes: RouteCollection {
         let clinic = page.clinic!
         let engine = services.engine
         let stages = try await engine.pipelines.pipeline(clinicID: clinic.id).stages
-        let leads = try await engine.leads.list(clinicID: clinic.id, .init(limit: 500)).items
+        let columns = try await engine.leads.board(clinicID: clinic.id, stages: stages.map(\.key), perColumn: PipelineBoard.perColumn)
+        let contacts = columns.values.flatMap { $0.leads.map(\.contactID) }
         let users = try await engine.access.users(clinicID: clinic.id, agencyID: clinic.agencyID)
         let board = PipelineBoard(
-            clinic: clinic, stages: stages, leads: leads, names: try await engine.contacts.labels(ids: leads.map(\.contactID), clinicID: clinic.id),
+            clinic: clinic, stages: stages, columns: columns, names: try await engine.contacts.labels(ids: contacts, clinicID: clinic.id),
             owners: Dictionary(uniqueKeysWithValues: users.map { ($0.id, $0.name) }),
-            conversations: try await engine.conversations.latestConversationIDs(clinicID: clinic.id), canMove: page.user.role >= .consultant, now: Date()
+            conversations: try await engine.conversations.latestConversationIDs(clinicID: clinic.id, contactIDs: contacts),
+            canMove: page.user.role >= .consultant, now: Date()
         )
         if fragment { return Self.html(board.html) }
         return Self.html(page.layout("Pipeline", section: "pipeline").page("""

@@ -4,9 +4,13 @@ import Foundation
 /// The Kanban board: a column per stage, a card per lead with who, how hot, whose and how long
 /// they have waited. Cards are draggable for consultants and above.
 struct PipelineBoard {
+    /// Cards per column: a column with more shows its most recently updated ones and "N+".
+    static let perColumn = 100
+
     var clinic: Clinic
     var stages: [PipelineStage]
-    var leads: [Lead]
+    /// Each stage's cards, newest first, and whether the stage has more than are shown.
+    var columns: [String: (leads: [Lead], more: Bool)]
     var names: [UUID: String]
     var owners: [UUID: String]
     var conversations: [UUID: UUID]
@@ -15,10 +19,10 @@ struct PipelineBoard {
 
     var html: HTML {
         let columns: [HTML] = stages.map { stage in
-            let cards = leads.filter { $0.stage == stage.key }
+            let (cards, more) = self.columns[stage.key] ?? ([], false)
             return """
                 <section class="column" data-stage="\(stage.key)" aria-labelledby="stage-\(stage.key)">
-                <h2 id="stage-\(stage.key)">\(stage.name) <span class="count">\(cards.count)</span></h2>
+                <h2 id="stage-\(stage.key)">\(stage.name) <span class="count">\(cards.count)\(more ? "+" : "")</span></h2>
                 <ol class="cards">\(cards.map(card))</ol>
                 </section>
                 """
