@@ -120,6 +120,16 @@ public struct LeadRepository: Sendable {
         return columns
     }
 
+    /// The clinic's latest leads by arrival, newest first (the dashboard's window), through
+    /// `(clinic_id, created_at)`: it reads `limit` rows however many the clinic has.
+    public func latestArrivals(clinicID: UUID, limit: Int, on database: (any Database)? = nil) async throws -> [Lead] {
+        try await Self.arrivalsQuery(select(on: database), clinicID: clinicID, limit: limit).all().map(Self.lead(row:))
+    }
+
+    static func arrivalsQuery(_ select: SQLSelectBuilder, clinicID: UUID, limit: Int) -> SQLSelectBuilder {
+        select.where("clinic_id", .equal, clinicID).orderBy("created_at", .descending).orderBy("id").limit(limit)
+    }
+
     static func columnQuery(_ select: SQLSelectBuilder, clinicID: UUID, stage: String, limit: Int) -> SQLSelectBuilder {
         select.where("clinic_id", .equal, clinicID).where("stage", .equal, stage).orderBy("updated_at", .descending).orderBy("id").limit(limit)
     }

@@ -19,5 +19,6 @@ public enum StoreMigrations {
         M014IndexMessagesByContact(),
         M015NotifyChangesOnPostgres(),
         M016IndexReadsByContact(),
+        M017IndexLeadsByArrival(),
     ]
 }

@@ -5,12 +5,12 @@ import Foundation
 import SQLKit
 import Testing
 
-/// What the console's board reads: each column's newest leads, the names on the cards and the
-/// conversation each card links to. All within one clinic, at a cost that does not grow with its
-/// history (the board refreshes live, on SQLite's one connection).
-@Suite struct BoardReadsTests {
+/// What the console's board and dashboard read: each column's newest leads, the names on the cards,
+/// the conversation each card links to, the latest leads by arrival. All within one clinic, at a cost
+/// that does not grow with its history (the board refreshes live, on SQLite's one connection).
+@Suite struct ConsoleReadsTests {
     @Test(arguments: TestDatabase.available)
-    func eachColumnHoldsItsNewestLeadsAndSaysWhetherThereAreMore(database: TestDatabase) async throws {
+    func columnsHoldTheirNewestLeadsAndTheDashboardTheLatestArrivals(database: TestDatabase) async throws {
         try await withTestStore(database) { store, _ in
             let clinics = ClinicRepository(store: store)
             let mine = try await clinics.create(Clinic(name: "Mine", slug: "mine"))
@@ -27,6 +27,9 @@ import Testing
             let new = try await LeadRepository(store: store).create(Lead(clinicID: mine.id, contactID: fresh.id, stage: "NEW"))
             let stranger = try await contacts.create(Contact(clinicID: other.id, name: "Elsewhere"))
             _ = try await LeadRepository(store: store).create(Lead(clinicID: other.id, contactID: stranger.id, stage: "NEW"))
+
+            let arrivals = try await LeadRepository(store: store).latestArrivals(clinicID: mine.id, limit: 4)
+            #expect(arrivals.map(\.id) == [new.id] + won.reversed().prefix(3), "newest first, this clinic's only")
 
             let board = try await LeadRepository(store: store).board(clinicID: mine.id, stages: ["NEW", "WON", "LOST"], perColumn: 3)
             #expect(board["WON"]?.leads.map(\.id) == Array(won.reversed().prefix(3)) && board["WON"]?.more == true)
@@ -79,6 +82,9 @@ import Testing
             let column = try await plan(LeadRepository.columnQuery(sql.select().column("id").from("leads"), clinicID: UUID(), stage: "WON", limit: 101))
             #expect(column.contains { $0.contains("USING INDEX leads_clinic_stage (clinic_id=? AND stage=?)") }, "\(column)")
             #expect(!column.contains { $0 == "USE TEMP B-TREE FOR ORDER BY" }, "ordered by the index: \(column)")
+            let arrivals = try await plan(LeadRepository.arrivalsQuery(sql.select().column("id").from("leads"), clinicID: UUID(), limit: 5000))
+            #expect(arrivals.contains { $0.contains("USING INDEX leads_clinic_created (clinic_id=?)") }, "\(arrivals)")
+            #expect(!arrivals.contains { $0 == "USE TEMP B-TREE FOR ORDER BY" }, "ordered by the index: \(arrivals)")
         }
     }
 }
