@@ -44,6 +44,17 @@ import Testing
         }
     }
 
+    /// Scoring reads a person's lead history for every returning patient: a seek by contact, whatever
+    /// other index on the clinic's leads might spare the sort.
+    @Test func aPersonsLeadHistorySeeksByContact() async throws {
+        try await withTestStore(.sqlite) { store, _ in
+            let sql = store.sql()
+            let query = LeadRepository.historyQuery(sql.select().column("id").from("leads"), contactID: UUID(), clinicID: UUID()).query
+            let plan = try await sql.raw("EXPLAIN QUERY PLAN \(query)").all().map { try $0.decode(column: "detail", as: String.self) }
+            #expect(plan.contains { $0.contains("USING INDEX leads_contact (contact_id=?)") }, "\(plan)")
+        }
+    }
+
     /// A person's conversations come newest first and page like any list, without another
     /// contact's or another clinic's.
     @Test(arguments: TestDatabase.available)

@@ -12,7 +12,7 @@ import Testing
                 "006-create-access", "007-create-contacts", "008-create-leads", "009-create-conversations",
                 "010-create-scoring-and-assignment", "011-create-assistant-and-outbox", "012-create-scheduling-and-sync",
                 "013-enqueue-normalisation-on-sqlite", "014-index-messages-by-contact", "015-notify-changes-on-postgres",
-                "016-index-reads-by-contact", "017-index-leads-by-arrival",
+                "016-index-reads-by-contact",
             ]
             #expect(try await store.pendingMigrations() == all)
 

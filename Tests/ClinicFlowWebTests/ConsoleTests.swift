@@ -254,7 +254,7 @@ import VaporTesting
 
             let html = try await bed.app.testing().sendRequest(.GET, "/clinics/\(bed.clinicA1.id.lowercased)/dashboard", headers: try await signIn(bed, "viewerA1").headers).body.string
             let all = try await engine.leads.list(clinicID: bed.clinicA1.id, .init()).total
-            #expect(html.contains("<p class=\"window\" id=\"dashboard-window\">All \(all) leads of the clinic, by arrival.</p>"))
+            #expect(html.contains("<p class=\"window\" id=\"dashboard-window\">All \(all) leads of the clinic.</p>"))
             #expect(html.contains("<span class=\"kpi-value\" id=\"kpi-median\">2 min</span>"))
             #expect(html.contains("<span class=\"kpi-value\" id=\"kpi-five\">66 %</span>"))
             #expect(html.contains("<span class=\"kpi-value\" id=\"kpi-handoff\">100 %</span>"))

@@ -56,9 +56,13 @@ public struct LeadRepository: Sendable {
             .first().map(Self.lead(row:))
     }
 
+    /// A person's leads, newest first (scoring reads them for every returning patient).
     public func leads(contactID: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> [Lead] {
-        try await select(on: database).where("contact_id", .equal, contactID).where("clinic_id", .equal, clinicID)
-            .orderBy("created_at", .descending).all().map(Self.lead(row:))
+        try await Self.historyQuery(select(on: database), contactID: contactID, clinicID: clinicID).all().map(Self.lead(row:))
+    }
+
+    static func historyQuery(_ select: SQLSelectBuilder, contactID: UUID, clinicID: UUID) -> SQLSelectBuilder {
+        select.where("contact_id", .equal, contactID).where("clinic_id", .equal, clinicID).orderBy("created_at", .descending)
     }
 
     public struct Query: Sendable {
@@ -120,14 +124,13 @@ public struct LeadRepository: Sendable {
         return columns
     }
 
-    /// The clinic's latest leads by arrival, newest first (the dashboard's window), through
-    /// `(clinic_id, created_at)`: it reads `limit` rows however many the clinic has.
-    public func latestArrivals(clinicID: UUID, limit: Int, on database: (any Database)? = nil) async throws -> [Lead] {
-        try await Self.arrivalsQuery(select(on: database), clinicID: clinicID, limit: limit).all().map(Self.lead(row:))
-    }
-
-    static func arrivalsQuery(_ select: SQLSelectBuilder, clinicID: UUID, limit: Int) -> SQLSelectBuilder {
-        select.where("clinic_id", .equal, clinicID).orderBy("created_at", .descending).orderBy("id").limit(limit)
+    /// The clinic's most recently updated leads (the dashboard's window), without the list's count.
+    /// It sorts the clinic's leads: an index by arrival for it made SQLite's planner, which keeps no
+    /// statistics here, take that index for a person's lead history too (a walk through every lead
+    /// of the clinic for each returning patient), so there is none.
+    public func latestUpdated(clinicID: UUID, limit: Int, on database: (any Database)? = nil) async throws -> [Lead] {
+        try await select(on: database).where("clinic_id", .equal, clinicID).orderBy("updated_at", .descending).orderBy("id")
+            .limit(limit).all().map(Self.lead(row:))
     }
 
     static func columnQuery(_ select: SQLSelectBuilder, clinicID: UUID, stage: String, limit: Int) -> SQLSelectBuilder {

@@ -19,6 +19,5 @@ public enum StoreMigrations {
         M014IndexMessagesByContact(),
         M015NotifyChangesOnPostgres(),
         M016IndexReadsByContact(),
-        M017IndexLeadsByArrival(),
     ]
 }

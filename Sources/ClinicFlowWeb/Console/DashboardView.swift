@@ -4,7 +4,7 @@ import Foundation
 /// The clinic at a glance: how fast leads are answered, where they are in the funnel and where they
 /// came from, who carries how many, and how often the assistant hands over. Charts are inline SVG.
 struct DashboardView {
-    /// The figures cover the clinic's latest leads by arrival, at most this many.
+    /// The figures cover the clinic's most recently updated leads, at most this many.
     static let window = 5000
 
     var stages: [PipelineStage]
@@ -43,7 +43,7 @@ struct DashboardView {
         }
         return """
             <h1>Dashboard</h1>
-            <p class="window" id="dashboard-window">\(leads.count < Self.window ? "All \(leads.count) leads" : "The latest \(Self.window) leads") of the clinic, by arrival.</p>
+            <p class="window" id="dashboard-window">\(leads.count < Self.window ? "All \(leads.count) leads of the clinic" : "The clinic's \(Self.window) most recently updated leads").</p>
             <div class="kpis">
             <div class="kpi"><span class="kpi-value" id="kpi-median">\(median)</span><span class="kpi-label">median time to first answer</span></div>
             <div class="kpi"><span class="kpi-value">\(slowest)</span><span class="kpi-label">90th percentile</span></div>
