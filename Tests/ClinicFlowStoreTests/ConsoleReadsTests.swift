@@ -28,7 +28,7 @@ import Testing
             let stranger = try await contacts.create(Contact(clinicID: other.id, name: "Elsewhere"))
             _ = try await LeadRepository(store: store).create(Lead(clinicID: other.id, contactID: stranger.id, stage: "NEW"))
 
-            let latest = try await LeadRepository(store: store).latestUpdated(clinicID: mine.id, limit: 4)
+            let latest = try await LeadRepository(store: store).items(clinicID: mine.id, .init(limit: 4))
             #expect(latest.map(\.id) == [new.id] + won.reversed().prefix(3), "newest first, this clinic's only")
 
             let board = try await LeadRepository(store: store).board(clinicID: mine.id, stages: ["NEW", "WON", "LOST"], perColumn: 3)
@@ -79,7 +79,7 @@ import Testing
             #expect(labels.contains { $0.contains("USING INDEX sqlite_autoindex_contacts_1 (id=?)") }, "\(labels)")
             let links = try await plan(ConversationRepository.latestConversationsQuery(ids, on: sql))
             #expect(links.contains { $0.contains("USING INDEX conversations_contact (contact_id=?)") }, "\(links)")
-            let column = try await plan(LeadRepository.columnQuery(sql.select().column("id").from("leads"), clinicID: UUID(), stage: "WON", limit: 101))
+            let column = try await plan(LeadRepository.itemsQuery(sql.select().column("id").from("leads"), clinicID: UUID(), .init(stage: "WON", limit: 101)))
             #expect(column.contains { $0.contains("USING INDEX leads_clinic_stage (clinic_id=? AND stage=?)") }, "\(column)")
             #expect(!column.contains { $0 == "USE TEMP B-TREE FOR ORDER BY" }, "ordered by the index: \(column)")
         }

@@ -50,12 +50,12 @@ extension ConversationRepository {
     /// to read every conversation of the clinic.
     public func latestConversationIDs(clinicID: UUID, contactIDs: [UUID], on database: (any Database)? = nil) async throws -> [UUID: UUID] {
         guard !contactIDs.isEmpty else { return [:] }
-        var latest: [UUID: (id: UUID, updatedAt: Date)] = [:]
+        var latest: [UUID: (updatedAt: Date, id: UUID)] = [:]
         for row in try await Self.latestConversationsQuery(contactIDs, on: (database ?? store.db).sql).all()
         where try row.decode(column: "clinic_id", as: UUID.self) == clinicID {
             let contact = try row.decode(column: "contact_id", as: UUID.self)
-            let candidate = (id: try row.decode(column: "id", as: UUID.self), updatedAt: try row.decode(column: "updated_at", as: Date.self))
-            if let known = latest[contact], (known.updatedAt, candidate.id.uuidString) >= (candidate.updatedAt, known.id.uuidString) { continue }
+            let candidate = (updatedAt: try row.decode(column: "updated_at", as: Date.self), id: try row.decode(column: "id", as: UUID.self))
+            if let known = latest[contact], !Self.isNewer(candidate, than: known) { continue }
             latest[contact] = candidate
         }
         return latest.mapValues(\.id)

@@ -100,7 +100,7 @@ public struct ConversationRepository: Sendable {
         if let contactID {
             let all = try await select(on: database).where("clinic_id", .equal, clinicID).where("contact_id", .equal, contactID).all()
                 .map(Self.conversation(row:))
-                .sorted { ($0.updatedAt, $1.id.uuidString) > ($1.updatedAt, $0.id.uuidString) }
+                .sorted { Self.isNewer(($0.updatedAt, $0.id), than: ($1.updatedAt, $1.id)) }
             return (Array(all.dropFirst(offset).prefix(limit)), all.count)
         }
         let total = try await (database ?? store.db).sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("conversations")
@@ -108,6 +108,11 @@ public struct ConversationRepository: Sendable {
         let items = try await select(on: database).where("clinic_id", .equal, clinicID).orderBy("updated_at", .descending).orderBy("id")
             .limit(limit).offset(offset).all().map(Self.conversation(row:))
         return (items, total)
+    }
+
+    /// The lists' order: more recently updated first, then by id (as `ORDER BY updated_at DESC, id`).
+    static func isNewer(_ one: (updatedAt: Date, id: UUID), than other: (updatedAt: Date, id: UUID)) -> Bool {
+        (one.updatedAt, other.id.uuidString) > (other.updatedAt, one.id.uuidString)
     }
 
     /// Messages of a conversation, oldest first.

@@ -93,23 +93,31 @@ public struct LeadRepository: Sendable {
     }
 
     public func list(clinicID: UUID, _ query: Query, on database: (any Database)? = nil) async throws -> (items: [Lead], total: Int) {
-        func filtered(_ builder: SQLSelectBuilder) -> SQLSelectBuilder {
-            var builder = builder.where("clinic_id", .equal, clinicID)
-            if let stage = query.stage { builder = builder.where("stage", .equal, stage) }
-            if let status = query.status { builder = builder.where("status", .equal, status.rawValue) }
-            if let owner = query.ownerID { builder = builder.where("owner_id", .equal, owner) }
-            if let department = query.department { builder = builder.where("department", .equal, department) }
-            if let source = query.source { builder = builder.where("source", .equal, source) }
-            if let temperature = query.temperature { builder = builder.where("temperature", .equal, temperature.rawValue) }
-            if query.urgent == true { builder = builder.where("urgent", .equal, true) }
-            return builder
-        }
         let sql = (database ?? store.db).sql
-        let total = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("leads"))
+        let total = try await Self.filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("leads"), clinicID: clinicID, query)
             .first(decodingColumn: "n", as: Int.self) ?? 0
-        let items = try await filtered(select(on: database)).orderBy("updated_at", .descending).orderBy("id")
-            .limit(query.limit).offset(query.offset).all().map(Self.lead(row:))
-        return (items, total)
+        return (try await items(clinicID: clinicID, query, on: database), total)
+    }
+
+    /// A page of the list without its count: the newest updated first.
+    public func items(clinicID: UUID, _ query: Query, on database: (any Database)? = nil) async throws -> [Lead] {
+        try await Self.itemsQuery(select(on: database), clinicID: clinicID, query).all().map(Self.lead(row:))
+    }
+
+    static func itemsQuery(_ select: SQLSelectBuilder, clinicID: UUID, _ query: Query) -> SQLSelectBuilder {
+        filtered(select, clinicID: clinicID, query).orderBy("updated_at", .descending).orderBy("id").limit(query.limit).offset(query.offset)
+    }
+
+    private static func filtered(_ builder: SQLSelectBuilder, clinicID: UUID, _ query: Query) -> SQLSelectBuilder {
+        var builder = builder.where("clinic_id", .equal, clinicID)
+        if let stage = query.stage { builder = builder.where("stage", .equal, stage) }
+        if let status = query.status { builder = builder.where("status", .equal, status.rawValue) }
+        if let owner = query.ownerID { builder = builder.where("owner_id", .equal, owner) }
+        if let department = query.department { builder = builder.where("department", .equal, department) }
+        if let source = query.source { builder = builder.where("source", .equal, source) }
+        if let temperature = query.temperature { builder = builder.where("temperature", .equal, temperature.rawValue) }
+        if query.urgent == true { builder = builder.where("urgent", .equal, true) }
+        return builder
     }
 
     /// The board's columns: each stage's most recently updated leads, at most `perColumn`, and
@@ -118,23 +126,10 @@ public struct LeadRepository: Sendable {
     public func board(clinicID: UUID, stages: [String], perColumn: Int, on database: (any Database)? = nil) async throws -> [String: (leads: [Lead], more: Bool)] {
         var columns: [String: (leads: [Lead], more: Bool)] = [:]
         for stage in stages {
-            let leads = try await Self.columnQuery(select(on: database), clinicID: clinicID, stage: stage, limit: perColumn + 1).all().map(Self.lead(row:))
+            let leads = try await items(clinicID: clinicID, Query(stage: stage, limit: perColumn + 1), on: database)
             columns[stage] = (Array(leads.prefix(perColumn)), leads.count > perColumn)
         }
         return columns
-    }
-
-    /// The clinic's most recently updated leads (the dashboard's window), without the list's count.
-    /// It sorts the clinic's leads: an index by arrival for it made SQLite's planner, which keeps no
-    /// statistics here, take that index for a person's lead history too (a walk through every lead
-    /// of the clinic for each returning patient), so there is none.
-    public func latestUpdated(clinicID: UUID, limit: Int, on database: (any Database)? = nil) async throws -> [Lead] {
-        try await select(on: database).where("clinic_id", .equal, clinicID).orderBy("updated_at", .descending).orderBy("id")
-            .limit(limit).all().map(Self.lead(row:))
-    }
-
-    static func columnQuery(_ select: SQLSelectBuilder, clinicID: UUID, stage: String, limit: Int) -> SQLSelectBuilder {
-        select.where("clinic_id", .equal, clinicID).where("stage", .equal, stage).orderBy("updated_at", .descending).orderBy("id").limit(limit)
     }
 
     /// Writes every field of the lead (callers read, change, write in one transaction).

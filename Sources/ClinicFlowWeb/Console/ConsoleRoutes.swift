@@ -213,7 +213,7 @@ struct ConsoleRoutes: RouteCollection {
         let page = try await page(request)
         let clinic = page.clinic!
         let engine = services.engine
-        let leads = try await engine.leads.latestUpdated(clinicID: clinic.id, limit: DashboardView.window)
+        let leads = try await engine.leads.items(clinicID: clinic.id, .init(limit: DashboardView.window))
         let users = try await engine.access.users(clinicID: clinic.id, agencyID: clinic.agencyID)
         let (answered, handedOver) = try await engine.conversations.assistantOutcomes(clinicID: clinic.id)
         let view = DashboardView(
