@@ -38,6 +38,9 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Seed: the same seed sends the same people and message ids (a re-run is all duplicates).")
     var seed: UInt64 = UInt64(Date().timeIntervalSince1970)
 
+    @Option(help: "How many people write: with N, request i comes from person i mod N, so conversations go on (returning patients). By default each request is a new person.")
+    var people: Int?
+
     @Option(help: "Write a wrk Lua script with pre-signed requests to this file instead of sending.")
     var wrkScript: String?
 
@@ -49,13 +52,15 @@ struct Simulate: AsyncParsableCommand {
             throw ValidationError("--provider must be one of \(SignedWebhook.simulatedProviders.map(\.rawValue).joined(separator: ", "))")
         }
         guard URL(string: url)?.host != nil else { throw ValidationError("--url must be an absolute http(s) URL") }
-        guard rate > 0, duration > 0, concurrency > 0, count > 0 else { throw ValidationError("--rate, --duration, --concurrency and --count must be positive") }
+        guard rate > 0, duration > 0, concurrency > 0, count > 0, (people ?? 1) > 0 else {
+            throw ValidationError("--rate, --duration, --concurrency, --count and --people must be positive")
+        }
     }
 
     func run() async throws {
         let provider = Provider(rawValue: provider)!
         if let wrkScript {
-            try WrkScript.write(provider: provider, secret: secret, count: count, seed: seed, to: wrkScript)
+            try WrkScript.write(provider: provider, secret: secret, count: count, people: people, seed: seed, to: wrkScript)
             print("wrote \(count) signed \(provider.rawValue) requests to \(wrkScript); run: wrk -s \(wrkScript) \(url)")
             return
         }
@@ -100,7 +105,7 @@ struct Simulate: AsyncParsableCommand {
                     try await group.next()
                     inFlight -= 1
                 }
-                let webhook = try SignedWebhook.simulated(provider, index: index, secret: secret, seed: seed)
+                let webhook = try SignedWebhook.simulated(provider, index: index, person: people.map { index % $0 }, secret: secret, seed: seed)
                 inFlight += 1
                 group.addTask {
                     var request = HTTPClientRequest(url: url)
@@ -149,11 +154,11 @@ final class Tally: Sendable {
 /// (`<script>.requests`: a line of header names, then one line per request with the header values and
 /// the body, tab-separated) that the script reads at start; each of wrk's two threads sends its own half.
 enum WrkScript {
-    static func write(provider: Provider, secret: String, count: Int, seed: UInt64, to path: String) throws {
+    static func write(provider: Provider, secret: String, count: Int, people: Int?, seed: UInt64, to path: String) throws {
         let now = Date()
         var data = ""
         for index in 0..<count {
-            let webhook = try SignedWebhook.simulated(provider, index: index, secret: secret, now: now, seed: seed)
+            let webhook = try SignedWebhook.simulated(provider, index: index, person: people.map { index % $0 }, secret: secret, now: now, seed: seed)
             if index == 0 { data += webhook.headers.map(\.0).joined(separator: "\t") + "\n" }
             // Compact JSON has no raw tabs or newlines, so one line holds one request.
             data += webhook.headers.map(\.1).joined(separator: "\t") + "\t" + String(decoding: webhook.body, as: UTF8.self) + "\n"
