@@ -105,7 +105,7 @@ struct Simulate: AsyncParsableCommand {
                     try await group.next()
                     inFlight -= 1
                 }
-                let webhook = try SignedWebhook.simulated(provider, index: index, person: people.map { index % $0 }, secret: secret, seed: seed)
+                let webhook = try SignedWebhook.simulated(provider, index: index, people: people, secret: secret, seed: seed)
                 inFlight += 1
                 group.addTask {
                     var request = HTTPClientRequest(url: url)
@@ -158,7 +158,7 @@ enum WrkScript {
         let now = Date()
         var data = ""
         for index in 0..<count {
-            let webhook = try SignedWebhook.simulated(provider, index: index, person: people.map { index % $0 }, secret: secret, now: now, seed: seed)
+            let webhook = try SignedWebhook.simulated(provider, index: index, people: people, secret: secret, now: now, seed: seed)
             if index == 0 { data += webhook.headers.map(\.0).joined(separator: "\t") + "\n" }
             // Compact JSON has no raw tabs or newlines, so one line holds one request.
             data += webhook.headers.map(\.1).joined(separator: "\t") + "\t" + String(decoding: webhook.body, as: UTF8.self) + "\n"

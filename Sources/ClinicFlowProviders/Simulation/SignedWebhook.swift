@@ -19,13 +19,14 @@ public struct SignedWebhook: Sendable {
 
     /// The `index`-th simulated delivery for `provider`, as that provider would sign it at `now`.
     /// `secret` is the channel's signing secret (Meta app secret, form API key, Cal.com/Chatwoot/Stripe webhook secret).
-    /// It comes from the `person`-th simulated person (by default a new one per delivery); its ids
-    /// follow `index`, so one person's deliveries are all distinct.
+    /// With `people`, it comes from person `index` mod `people` (the same people write again and
+    /// again); by default each delivery is a new person. Its ids follow `index`, so one person's
+    /// deliveries are all distinct.
     public static func simulated(
-        _ provider: Provider, index: Int, person: Int? = nil, secret: String, businessNumber: String = "5511940028922",
+        _ provider: Provider, index: Int, people: Int? = nil, secret: String, businessNumber: String = "5511940028922",
         phoneNumberID: String = "106540352242922", now: Date = Date(), seed: UInt64 = 42
     ) throws -> SignedWebhook {
-        let lead = SimulatedLead.make(person ?? index, seed: seed)
+        let lead = SimulatedLead.make(people.map { index % $0 } ?? index, seed: seed)
         let seconds = Int(now.timeIntervalSince1970)
         switch provider {
         case .meta:
