@@ -22,9 +22,19 @@ public struct MessageSendJob: Sendable {
 
     public init(components: EngineComponents) { self.components = components }
 
+    /// On SQLite, sends due together are claimed in one transaction and recorded in another (each
+    /// in a savepoint), their provider calls made side by side: under load two commits per batch
+    /// instead of two per message. PostgreSQL runs jobs on several connections at once, which a
+    /// batch would serialise (as measured for `delivery.normalize`), so it sends one by one.
+    public static let batchLimit = 16
+
     public func register(in registry: inout JobRegistry) {
         registry.register(Self.kind, payload: Payload.self) { payload, context in
             try await run(payload.messageID, context: context)
+        }
+        guard components.store.kind == .sqlite else { return }
+        registry.registerBatch(Self.kind, payload: Payload.self, limit: Self.batchLimit) { jobs in
+            await run(batch: jobs.map { ($0.0.messageID, $0.1) })
         }
     }
 
@@ -33,15 +43,35 @@ public struct MessageSendJob: Sendable {
             throw PermanentJobError("message \(messageID) no longer exists")
         }
         guard try await components.conversations.claimForSending(messageID) else {
-            if message.status == "sending" {
-                try await finish(message, status: "unconfirmed", error: "an earlier attempt was interrupted while sending; check the chat before resending", context: context)
-                try await askToCheck(message, lead: nil, title: "Check whether a message reached the patient (the send was interrupted)", context: context)
-            }
-            return
+            return try await notClaimed(message, context: context)
         }
+        if let sent = try await attempt(message, context: context) {
+            try await components.store.db.withTransaction { database in try await record(sent, on: database) }
+        }
+    }
+
+    /// Someone else had the message: if it is still `sending`, an earlier run was cut off mid-call.
+    private func notClaimed(_ message: Message, context: JobContext) async throws {
+        guard message.status == "sending" else { return }
+        try await finish(message, status: "unconfirmed", error: "an earlier attempt was interrupted while sending; check the chat before resending", context: context)
+        try await askToCheck(message, lead: nil, title: "Check whether a message reached the patient (the send was interrupted)", context: context)
+    }
+
+    /// A message the provider took, to be recorded as sent.
+    struct Sent: Sendable {
+        var message: Message
+        var providerMessageID: String?
+        var templateName: String?
+        var lead: Lead?
+        var context: JobContext
+    }
+
+    /// Sends a claimed message. Returns what to record when the provider took it; any other
+    /// outcome (refused, held, failed, unknown) is recorded here.
+    func attempt(_ message: Message, context: JobContext) async throws -> Sent? {
         let attempt = Attempt()
         do {
-            try await send(message, attempt: attempt, context: context)
+            return try await send(message, attempt: attempt, context: context)
         } catch let retry as Retry {
             // The provider said "not now": queued again, or failed and in dead letters for a replay.
             try await components.conversations.finishSending(message, status: context.job.isLastAttempt ? "failed" : "queued", error: retry.description)
@@ -54,6 +84,17 @@ public struct MessageSendJob: Sendable {
         }
     }
 
+    /// The message went out: that is kept even if the lease was lost meanwhile.
+    func record(_ sent: Sent, on database: any Database) async throws {
+        let (message, context) = (sent.message, sent.context)
+        try await components.conversations.finishSending(message, status: "sent", providerMessageID: sent.providerMessageID, templateName: sent.templateName, on: database)
+        if let lead = sent.lead, lead.firstResponseAt == nil {
+            try await components.leads.recordFirstResponse(leadID: lead.id, at: context.queue.now, on: database)
+        }
+        try await event("message.sent", message, status: "sent", error: nil, context: context, on: database)
+        try await context.complete(on: database)
+    }
+
     struct Retry: Error, CustomStringConvertible {
         var description: String
     }
@@ -63,14 +104,18 @@ public struct MessageSendJob: Sendable {
         var providerCalled = false
     }
 
-    private func send(_ message: Message, attempt: Attempt, context: JobContext) async throws {
+    private func send(_ message: Message, attempt: Attempt, context: JobContext) async throws -> Sent? {
         guard let clinic = try await components.clinics.find(id: message.clinicID),
             let conversation = try await components.conversations.find(id: message.conversationID, clinicID: message.clinicID),
             let (channel, credentials) = try await components.channels.findWithCredentials(id: message.channelID),
             let (contact, optedOut) = try await components.contacts.findWithConsent(id: message.contactID, clinicID: message.clinicID)
-        else { return try await finish(message, status: "failed", error: "the conversation, channel or contact no longer exists", context: context) }
+        else {
+            try await finish(message, status: "failed", error: "the conversation, channel or contact no longer exists", context: context)
+            return nil
+        }
         guard let sender = MessageSenders.sender(for: channel.provider, http: JSONHTTP(), sandbox: channel.settings.sandbox) else {
-            return try await finish(message, status: "failed", error: "\(channel.provider.displayName) channels cannot send messages", context: context)
+            try await finish(message, status: "failed", error: "\(channel.provider.displayName) channels cannot send messages", context: context)
+            return nil
         }
         let settings = try await components.scoring.assistantSettings(clinicID: clinic.id)
         let lead = try await components.leads.openLead(contactID: contact.id)
@@ -78,7 +123,8 @@ public struct MessageSendJob: Sendable {
         let policy = OutboundPolicy(provider: channel.provider, settings: settings, timeZone: TimeZone(identifier: clinic.timeZone) ?? .gmt)
         let purpose = message.purpose ?? .reply
         if purpose == .proactive, try await components.consent.latestKind(contactID: contact.id) == .expired {
-            return try await finish(message, status: "cancelled", error: "the contact's consent expired; ask again before sending follow-ups", context: context)
+            try await finish(message, status: "cancelled", error: "the contact's consent expired; ask again before sending follow-ups", context: context)
+            return nil
         }
         // What goes outside WhatsApp's window: the message's own template (a reminder's, filled when it
         // was queued), else the clinic's general one for the contact's language.
@@ -88,9 +134,11 @@ public struct MessageSendJob: Sendable {
         var templateName: String?
         switch policy.decide(purpose: purpose, optedOut: optedOut, lastInbound: conversation.lastInboundAt, language: language, now: context.queue.now, preferred: message.template?.template) {
         case .refuse(let reason):
-            return try await finish(message, status: optedOut ? "cancelled" : "failed", error: reason, context: context)
+            try await finish(message, status: optedOut ? "cancelled" : "failed", error: reason, context: context)
+            return nil
         case .holdUntil(let date):
-            return try await later(message, at: date, reason: nil, context: context)
+            try await later(message, at: date, reason: nil, context: context)
+            return nil
         case .template(let chosen):
             // The policy picks the same template as `outsideWindow` (the message's own, else the clinic's).
             let (template, parameters) = outsideWindow ?? (chosen, chosen.filled(name: contact.name, clinic: clinic.name))
@@ -100,7 +148,8 @@ public struct MessageSendJob: Sendable {
             break
         }
         guard let phone = contact.phone ?? (channel.provider == .chatwoot ? "" : nil) else {
-            return try await finish(message, status: "failed", error: "the contact has no phone number", context: context)
+            try await finish(message, status: "failed", error: "the contact has no phone number", context: context)
+            return nil
         }
         let configuration = SenderConfiguration(channel: channel, credentials: credentials, timeout: components.sendTimeout)
         let breakerKey = "send:\(channel.id.uuidString)"
@@ -121,17 +170,7 @@ public struct MessageSendJob: Sendable {
         }
         switch outcome {
         case .sent(let providerMessageID):
-            let templateName = templateName
-            let components = self.components
-            try await components.store.db.withTransaction { database in
-                try await components.conversations.finishSending(message, status: "sent", providerMessageID: providerMessageID, templateName: templateName, on: database)
-                if let lead, lead.firstResponseAt == nil {
-                    try await components.leads.recordFirstResponse(leadID: lead.id, at: context.queue.now, on: database)
-                }
-                try await event("message.sent", message, status: "sent", error: nil, context: context, on: database)
-                // The message went out: that is kept even if the lease was lost meanwhile.
-                try await context.complete(on: database)
-            }
+            return Sent(message: message, providerMessageID: providerMessageID, templateName: templateName, lead: lead, context: context)
         case .rejected(let code, let reason, let retryable):
             if retryable { throw Retry(description: reason) }
             let detail = code == WhatsAppCloudSender.reEngagementError ? "outside WhatsApp's 24-hour window (131047) and no template" : reason
@@ -140,6 +179,7 @@ public struct MessageSendJob: Sendable {
             try await finish(message, status: "unconfirmed", error: "\(reason); not resent, check the chat", context: context)
             try await askToCheck(message, lead: lead, title: "Check whether a message reached \(contact.name ?? "the patient") (the provider did not answer)", context: context)
         }
+        return nil
     }
 
     /// Back to `queued`, with a new job due at `date` (quiet hours).
