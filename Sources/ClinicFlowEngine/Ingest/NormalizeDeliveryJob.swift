@@ -87,42 +87,22 @@ public struct NormalizeDeliveryJob: Sendable {
         do {
             let batch = prepared
             failures = try await components.store.db.withTransaction { transaction in
-                var failures: [(index: Int, delivery: Prepared, error: any Error)] = []
-                for (index, delivery) in batch {
-                    try await transaction.sql.raw("SAVEPOINT delivery_normalize").run()
-                    do {
-                        try await takeIn(delivery, on: transaction)
-                        try await transaction.sql.raw("RELEASE SAVEPOINT delivery_normalize").run()
-                    } catch {
-                        try await transaction.sql.raw("ROLLBACK TO SAVEPOINT delivery_normalize").run()
-                        try await transaction.sql.raw("RELEASE SAVEPOINT delivery_normalize").run()
-                        failures.append((index, delivery, error))
-                    }
-                }
-                return failures
+                try await transaction.eachInSavepoint(batch) { item in try await takeIn(item.delivery, on: transaction) }
+                    .map { ($0.item.index, $0.item.delivery, $0.error) }
             }
         } catch {
             prepared.first?.delivery.context.logger.warning("normalising deliveries together failed; each runs alone", metadata: [
                 "deliveries": "\(prepared.count)", "error_type": "\(type(of: error))",
             ])
             for (index, delivery) in prepared {
-                results[index] = await Self.outcome { try await takeInAlone(delivery) }
+                results[index] = await .of { try await takeInAlone(delivery) }
             }
             return results
         }
         for (index, delivery, error) in failures {
-            results[index] = await Self.outcome { try await recover(delivery, from: error) }
+            results[index] = await .of { try await recover(delivery, from: error) }
         }
         return results
-    }
-
-    private static func outcome(_ body: () async throws -> Void) async -> Result<Void, any Error> {
-        do {
-            try await body()
-            return .success(())
-        } catch {
-            return .failure(error)
-        }
     }
 
     /// Reads the delivery, its channel and clinic, and normalises it (outside any transaction).

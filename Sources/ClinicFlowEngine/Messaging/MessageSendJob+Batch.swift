@@ -19,13 +19,13 @@ extension MessageSendJob {
         await withTaskGroup(of: [(Int, Result<Sent?, any Error>)].self) { group in
             for (index, message) in claimed.enumerated() where message == nil {
                 let job = jobs[index]
-                group.addTask { [(index, await Self.outcome { try await run(job.messageID, context: job.context); return nil })] }
+                group.addTask { [(index, await Result.of { try await run(job.messageID, context: job.context); return nil })] }
             }
             for messages in conversations.values {
                 group.addTask {
                     var outcomes: [(Int, Result<Sent?, any Error>)] = []
                     for (index, message) in messages {
-                        outcomes.append((index, await Self.outcome { try await attempt(message, context: jobs[index].context) }))
+                        outcomes.append((index, await Result.of { try await attempt(message, context: jobs[index].context) }))
                     }
                     return outcomes
                 }
@@ -76,19 +76,8 @@ extension MessageSendJob {
         let failed: [Int]
         do {
             failed = try await components.store.db.withTransaction { transaction in
-                var failed: [Int] = []
-                for (position, record) in sent.enumerated() {
-                    try await transaction.sql.raw("SAVEPOINT message_send").run()
-                    do {
-                        try await self.record(record, on: transaction)
-                        try await transaction.sql.raw("RELEASE SAVEPOINT message_send").run()
-                    } catch {
-                        try await transaction.sql.raw("ROLLBACK TO SAVEPOINT message_send").run()
-                        try await transaction.sql.raw("RELEASE SAVEPOINT message_send").run()
-                        failed.append(position)
-                    }
-                }
-                return failed
+                try await transaction.eachInSavepoint(Array(sent.enumerated())) { item in try await self.record(item.element, on: transaction) }
+                    .map(\.item.offset)
             }
         } catch {
             return await recordAlone(sent, positions: Array(sent.indices))
@@ -99,17 +88,9 @@ extension MessageSendJob {
     private func recordAlone(_ sent: [Sent], positions: [Int]) async -> [(Int, any Error)] {
         var failures: [(Int, any Error)] = []
         for position in positions {
-            let outcome = await Self.outcome { try await components.store.db.withTransaction { try await record(sent[position], on: $0) } }
+            let outcome = await Result.of { try await components.store.db.withTransaction { try await record(sent[position], on: $0) } }
             if case .failure(let error) = outcome { failures.append((position, error)) }
         }
         return failures
-    }
-
-    private static func outcome<Value>(_ body: () async throws -> Value) async -> Result<Value, any Error> {
-        do {
-            return .success(try await body())
-        } catch {
-            return .failure(error)
-        }
     }
 }
