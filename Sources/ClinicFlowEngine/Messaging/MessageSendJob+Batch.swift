@@ -2,6 +2,7 @@ import ClinicFlowDomain
 import ClinicFlowStore
 import FluentKit
 import Foundation
+import Logging
 
 extension MessageSendJob {
     /// Sends several due messages: claimed in one transaction, sent side by side (one after another
@@ -9,7 +10,7 @@ extension MessageSendJob {
     /// were written), and those the providers took recorded in one transaction, each in a savepoint.
     /// A message that cannot be claimed, or whose record fails, goes the single run's way.
     func run(batch jobs: [(messageID: UUID, context: JobContext)]) async -> [Result<Void, any Error>] {
-        let claimed = await claim(jobs.map(\.messageID))
+        let claimed = await claim(jobs.map(\.messageID), logger: jobs[0].context.logger)
         var results = [Result<Void, any Error>](repeating: .success(()), count: jobs.count)
         var sent: [(index: Int, sent: Sent)] = []
         var conversations: [UUID: [(index: Int, message: Message)]] = [:]
@@ -40,7 +41,7 @@ extension MessageSendJob {
                 }
             }
         }
-        for (index, failure) in await recordTogether(sent.map(\.sent)) {
+        for (index, failure) in await recordTogether(sent.map(\.sent), logger: jobs[0].context.logger) {
             results[sent[index].index] = .failure(failure)
         }
         return results
@@ -48,7 +49,7 @@ extension MessageSendJob {
 
     /// Reads and claims the messages in one transaction: nil for one that is gone or not claimable
     /// (it then runs alone, which says why). If the transaction fails, none is claimed.
-    private func claim(_ ids: [UUID]) async -> [Message?] {
+    private func claim(_ ids: [UUID], logger: Logger) async -> [Message?] {
         let conversations = components.conversations
         do {
             return try await components.store.db.withTransaction { transaction in
@@ -65,13 +66,14 @@ extension MessageSendJob {
                 return claimed
             }
         } catch {
+            logger.warning("claiming messages together failed; each runs alone", metadata: ["messages": "\(ids.count)", "error_type": "\(type(of: error))"])
             return ids.map { _ in nil }
         }
     }
 
     /// Records sent messages in one transaction, each in a savepoint; one whose record fails is
     /// recorded alone, and all are if the transaction fails. Returns the failures by position.
-    private func recordTogether(_ sent: [Sent]) async -> [(Int, any Error)] {
+    private func recordTogether(_ sent: [Sent], logger: Logger) async -> [(Int, any Error)] {
         guard sent.count > 1 else { return await recordAlone(sent, positions: Array(sent.indices)) }
         let failed: [Int]
         do {
@@ -80,6 +82,7 @@ extension MessageSendJob {
                     .map(\.item.offset)
             }
         } catch {
+            logger.warning("recording sent messages together failed; each is recorded alone", metadata: ["messages": "\(sent.count)", "error_type": "\(type(of: error))"])
             return await recordAlone(sent, positions: Array(sent.indices))
         }
         return await recordAlone(sent, positions: failed)
