@@ -16,7 +16,8 @@ import Testing
         try await withTestStore(database) { store, _ in
             let clock = ManualClock(Date())
             let harness = try await IntakeHarness(
-                store: store, sendTimeout: 1, retryPolicy: RetryPolicy(maxAttempts: 3, baseDelay: 10, maxDelay: 600, jitter: 0), clock: clock.function
+                // 3 s: long enough that a loaded machine's loopback send never reads as a hang.
+                store: store, sendTimeout: 3, retryPolicy: RetryPolicy(maxAttempts: 3, baseDelay: 10, maxDelay: 600, jitter: 0), clock: clock.function
             )
             let channel = try await harness.sendingChannel(whatsapp)
             try await harness.components.scoring.saveAssistantSettings(AssistantSettings(quietHours: nil), clinicID: harness.clinic.id)
@@ -71,9 +72,11 @@ import Testing
                 await harness.worker.drain()
             }
             for job in try await components.queue.deadLetters() { #expect(try await components.queue.replay(id: job.id)) }
-            for _ in 0..<4 {  // the first send probes the circuit; the ones refused meanwhile follow after their backoff
+            // The first send probes the circuit; the ones refused meanwhile follow after their backoff.
+            for _ in 0..<8 {
                 await harness.worker.drain()
                 clock.advance(by: 31)
+                if try await harness.outbound().allSatisfy({ $0.status != "queued" }) { break }
             }
             messages = try await harness.outbound()
             let sent = messages.filter { $0.status == "sent" }.compactMap(\.body)
