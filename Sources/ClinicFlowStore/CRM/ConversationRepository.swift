@@ -47,19 +47,13 @@ public struct ConversationRepository: Sendable {
     public func insert(_ message: Message, idempotencyKey: String? = nil, on database: (any Database)? = nil) async throws -> Bool {
         let sql = (database ?? store.db).sql
         let now = clock()
-        let inserted = try await sql.insert(into: "messages")
-            .columns(Self.messageInsertColumns)
-            .values(
-                SQLBind(message.id), SQLBind(message.clinicID), SQLBind(message.conversationID), SQLBind(message.contactID),
-                SQLBind(message.channelID), SQLBind(message.direction.rawValue), bindOrNull(message.providerMessageID),
-                bindOrNull(message.body), bindOrNull(message.mediaKind?.rawValue), SQLBind(message.status), SQLBind(message.author),
-                SQLBind(message.sentAt), bindOrNull(message.purpose?.rawValue), bindOrNull(message.templateName), bindOrNull(message.error),
-                bindOrNull(try message.template.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }),
-                SQLBind(now), SQLBind(now), bindOrNull(idempotencyKey)
-            )
-            .ignoringConflicts(with: message.direction == .inbound ? ["channel_id", "provider_message_id"] : ["idempotency_key"])
-            .returning("id")
-            .first()
+        let values: [any Encodable & Sendable] = [
+            message.id, message.clinicID, message.conversationID, message.contactID, message.channelID, message.direction.rawValue,
+            message.providerMessageID, message.body, message.mediaKind?.rawValue, message.status, message.author, message.sentAt,
+            message.purpose?.rawValue, message.templateName, message.error,
+            try message.template.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }, now, now, idempotencyKey,
+        ]
+        let inserted = try await (message.direction == .inbound ? Self.insertInbound : Self.insertOutbound).bind(values, on: sql).first()
         guard inserted != nil else { return false }
         // The window opens with the person's message; an outbound one counts once it is sent.
         if message.direction == .inbound {
@@ -133,6 +127,16 @@ public struct ConversationRepository: Sendable {
 
     /// What a message is read with, and what only its insert writes.
     private static let messageInsertColumns = ColumnList(messageColumns.names + ["created_at", "updated_at", "idempotency_key"])
+    /// Every lead's message and its reply are written with these (`FixedStatement`): an inbound
+    /// message is the same one when its provider id is, an outbound one when its key is.
+    private static let insertInbound = insertMessage(conflictingOn: ["channel_id", "provider_message_id"])
+    private static let insertOutbound = insertMessage(conflictingOn: ["idempotency_key"])
+
+    private static func insertMessage(conflictingOn target: [String]) -> FixedStatement {
+        FixedStatement(arity: messageInsertColumns.names.count) { sql, values in
+            sql.insert(into: "messages").columns(messageInsertColumns).values(values).ignoringConflicts(with: target).returning("id").query
+        }
+    }
 
     private static let conversationColumns = ColumnList([
         "id", "clinic_id", "contact_id", "channel_id", "external_id", "status", "last_inbound_at", "last_outbound_at", "assistant_stage",

@@ -30,17 +30,13 @@ public struct EventStore: Sendable {
     @discardableResult
     public func append(_ draft: EventDraft, on database: (any Database)? = nil) async throws -> AppendOutcome {
         let sql = (database ?? store.db).sql
-        let inserted = try await sql.insert(into: "events")
-            .columns(Self.insertColumns)
-            .values(
-                SQLBind(draft.idempotencyKey), bindOrNull(draft.clinicID), SQLBind(draft.stream),
-                SQLBind(draft.type), SQLBind(String(decoding: draft.payload, as: UTF8.self)),
-                SQLBind(draft.occurredAt), SQLBind(clock()), bindOrNull(draft.correlationID),
-                bindOrNull(draft.causationID)
-            )
-            .ignoringConflicts(with: ["idempotency_key"])
-            .returning("id")
-            .first(decodingColumn: "id", as: Int64.self)
+        let inserted = try await Self.insert.bind(
+            [
+                draft.idempotencyKey, draft.clinicID, draft.stream, draft.type, String(decoding: draft.payload, as: UTF8.self),
+                draft.occurredAt, clock(), draft.correlationID, draft.causationID,
+            ],
+            on: sql
+        ).first(decodingColumn: "id", as: Int64.self)
         // Other processes' live feeds are woken by the table's trigger on PostgreSQL (M015).
         if let inserted { return .appended(position: inserted) }
         guard let existing = try await sql.select().column("id").from("events")
@@ -108,6 +104,10 @@ public struct EventStore: Sendable {
         "idempotency_key", "clinic_id", "stream", "type", "payload", "occurred_at", "recorded_at", "correlation_id", "causation_id",
     ])
     private static let selectColumns = ColumnList(["id"] + insertColumns.names)
+    /// The statement every event is written with (about eleven per lead): its text is written once.
+    private static let insert = FixedStatement(arity: insertColumns.names.count) { sql, values in
+        sql.insert(into: "events").columns(insertColumns).values(values).ignoringConflicts(with: ["idempotency_key"]).returning("id").query
+    }
 
     private func selectEvents(on database: (any Database)?) -> SQLSelectBuilder {
         (database ?? store.db).sql.select().column(Self.selectColumns).from("events")

@@ -61,31 +61,20 @@ public struct JobQueue: Sendable {
     @discardableResult
     public func complete(_ job: LeasedJob, on database: (any Database)? = nil) async throws -> Bool {
         let now = clock()
-        return try await finishLeased(job, on: database) { update in
-            update.set("status", to: JobStatus.done.rawValue)
-                .set("finished_at", to: now)
-        }
+        return try await finishLeased(job, on: database, Self.completing, [JobStatus.done.rawValue, now])
     }
 
     /// Puts a failed job back in the queue to run again at `runAt`, keeping the error.
     @discardableResult
     public func retry(_ job: LeasedJob, at runAt: Date, error: String, on database: (any Database)? = nil) async throws -> Bool {
-        try await finishLeased(job, on: database) { update in
-            update.set("status", to: JobStatus.queued.rawValue)
-                .set("run_at", to: runAt)
-                .set("last_error", to: Self.truncated(error))
-        }
+        try await finishLeased(job, on: database, Self.retrying, [JobStatus.queued.rawValue, runAt, Self.truncated(error)])
     }
 
     /// Moves a job to the dead-letter queue with its last error.
     @discardableResult
     public func deadLetter(_ job: LeasedJob, error: String, on database: (any Database)? = nil) async throws -> Bool {
         let now = clock()
-        return try await finishLeased(job, on: database) { update in
-            update.set("status", to: JobStatus.dead.rawValue)
-                .set("last_error", to: Self.truncated(error))
-                .set("finished_at", to: now)
-        }
+        return try await finishLeased(job, on: database, Self.deadLettering, [JobStatus.dead.rawValue, Self.truncated(error), now])
     }
 
     /// Keeps a long-running job leased. Returns false when the lease was already lost.
@@ -197,23 +186,45 @@ public struct JobQueue: Sendable {
             .first(decodingColumn: "count", as: Int.self) ?? 0
     }
 
+    /// Ends `job`'s lease with `statement` (`finishing`), setting its columns to `values`; false when
+    /// the lease was lost.
     private func finishLeased(
         _ job: LeasedJob,
         on database: (any Database)?,
-        _ change: (SQLUpdateBuilder) -> SQLUpdateBuilder
+        _ statement: FixedStatement,
+        _ values: [any Encodable & Sendable]
     ) async throws -> Bool {
-        let update = (database ?? store.db).sql.update("jobs")
-            .set("updated_at", to: clock())
-            .set("lease_token", to: SQLLiteral.null)
-            .set("lease_expires_at", to: SQLLiteral.null)
-            .set("leased_by", to: SQLLiteral.null)
-        let row = try await change(update)
-            .where("id", .equal, job.id)
-            .where("lease_token", .equal, job.leaseToken)
-            .where("status", .equal, JobStatus.running.rawValue)
-            .returning("id")
-            .first()
+        let row = try await statement.bind(
+            [clock()] + values + [job.id, job.leaseToken, JobStatus.running.rawValue], on: (database ?? store.db).sql
+        ).first()
         return row != nil
+    }
+
+    /// The statement that ends a lease and sets `columns` (then `also`): every job runs one, so its
+    /// text is written once (`FixedStatement`). Values: `updated_at`, the columns', then the job's id,
+    /// lease token and `running`.
+    private static func finishing(_ columns: [String], also: @escaping @Sendable (SQLUpdateBuilder) -> SQLUpdateBuilder = { $0 }) -> FixedStatement {
+        FixedStatement(arity: columns.count + 4) { sql, values in
+            var update = sql.update("jobs")
+                .set("updated_at", to: values[0])
+                .set("lease_token", to: SQLLiteral.null)
+                .set("lease_expires_at", to: SQLLiteral.null)
+                .set("leased_by", to: SQLLiteral.null)
+            for (index, column) in columns.enumerated() { update = update.set(column, to: values[1 + index]) }
+            return also(update)
+                .where("id", .equal, values[columns.count + 1])
+                .where("lease_token", .equal, values[columns.count + 2])
+                .where("status", .equal, values[columns.count + 3])
+                .returning("id")
+                .query
+        }
+    }
+
+    private static let completing = finishing(["status", "finished_at"])
+    private static let retrying = finishing(["status", "run_at", "last_error"])
+    private static let deadLettering = finishing(["status", "last_error", "finished_at"])
+    private static let releasing = finishing(["status", "run_at"]) { update in
+        update.set(SQLColumn("attempts"), to: SQLBinaryExpression(SQLColumn("attempts"), .subtract, SQLLiteral.numeric("1")))
     }
 
     static func truncated(_ error: String) -> String {
@@ -226,11 +237,7 @@ extension JobQueue {
     /// mid-job. Returns false when the lease was already lost.
     @discardableResult
     public func release(_ job: LeasedJob) async throws -> Bool {
-        try await finishLeased(job, on: nil) { update in
-            update.set("status", to: JobStatus.queued.rawValue)
-                .set("run_at", to: clock())
-                .set(SQLColumn("attempts"), to: SQLBinaryExpression(SQLColumn("attempts"), .subtract, SQLLiteral.numeric("1")))
-        }
+        try await finishLeased(job, on: nil, Self.releasing, [JobStatus.queued.rawValue, clock()])
     }
 }
 

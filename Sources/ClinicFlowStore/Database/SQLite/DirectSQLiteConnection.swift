@@ -31,8 +31,9 @@ final class DirectSQLiteConnection: @unchecked Sendable {
 
     /// SQLite's own event loops, for the life of the process (like NIO's singletons). A statement
     /// blocks its loop, fsyncs included, so these are never the loops that serve HTTP or run
-    /// outbound clients. A process has one store (tests have many, spread over the loops).
-    static let loops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+    /// outbound clients. A process has one store (tests have many, spread over the loops). Named
+    /// `sqlite-…` so `top -H` and the benchmarks can tell SQLite's thread from the others.
+    static let loops = MultiThreadedEventLoopGroup._makePerpetualGroup(threadNamePrefix: "sqlite-", numberOfThreads: 2)
 
     private init(loop: any EventLoop, handle: SQLiteHandle, waitLimit: TimeAmount) {
         self.loop = loop
@@ -60,6 +61,24 @@ final class DirectSQLiteConnection: @unchecked Sendable {
     func run(_ sql: String, _ binds: [SQLiteData]) -> EventLoopFuture<SQLiteResultRows> {
         guard loop.inEventLoop else { return loop.submit { try self.handle.run(sql, binds) } }
         return loop.makeCompletedFuture { try handle.run(sql, binds) }
+    }
+
+    /// Runs one statement at once when that needs no wait: on the loop, for the holder (`holding`) or
+    /// while nobody holds the connection. Nil when it would have to wait (then use `run` or `exclusively`).
+    ///
+    /// An async caller that gets its rows here skips the futures (`run`'s, the rows' `map`) and the
+    /// continuation that would carry them back: allocations and callbacks, fifty statements per lead.
+    func runNow(_ sql: String, _ binds: [SQLiteData], holding: Bool) throws -> SQLiteResultRows? {
+        guard loop.inEventLoop, holding || !held else { return nil }
+        guard handle.isOpen else { throw StoreError.closed }
+        return try handle.run(sql, binds)
+    }
+
+    /// Takes the connection at once when that needs no wait (on the loop, nobody holding it); false otherwise.
+    func acquireNow() -> Bool {
+        guard loop.inEventLoop, !held, handle.isOpen else { return false }
+        held = true
+        return true
     }
 
     /// Takes the connection until `release`; waits behind whoever holds it.

@@ -23,25 +23,37 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
     var queryLogLevel: Logger.Level? { .trace }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        let (sql, values) = serialize(query)
-        // The statement only: bound values are patient data.
-        logger.trace("Executing query", metadata: ["sql": .string(sql)])
-        let binds: [SQLiteData]
+        let sql: String, binds: [SQLiteData]
         do {
-            binds = try values.map { try Self.encoder.encode($0) }
+            (sql, binds) = try statement(query)
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
         let result = holdsConnection ? connection.run(sql, binds) : connection.exclusively { try $0.run(sql, binds) }
-        return result.map { result in
-            for values in result.rows {
-                onRow(DirectSQLiteRow(columns: result.columns, values: values, decoder: Self.decoder))
-            }
-        }
+        return result.map { Self.deliver($0, to: onRow) }
     }
 
+    /// Jobs run on the connection's loop (`Store.preferredExecutor`), so their statements usually
+    /// run here and now with no future in between; others go through the loop as futures.
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        try await execute(sql: query, onRow).get()
+        let (sql, binds) = try statement(query)
+        if let result = try connection.runNow(sql, binds, holding: holdsConnection) { return Self.deliver(result, to: onRow) }
+        let result = try await (holdsConnection ? connection.run(sql, binds) : connection.exclusively { try $0.run(sql, binds) }).get()
+        Self.deliver(result, to: onRow)
+    }
+
+    /// The statement's text and values for SQLite.
+    private func statement(_ query: any SQLExpression) throws -> (String, [SQLiteData]) {
+        let (sql, values) = serialize(query)
+        // The statement only: bound values are patient data.
+        logger.trace("Executing query", metadata: ["sql": .string(sql)])
+        return (sql, try values.map { try Self.encoder.encode($0) })
+    }
+
+    private static func deliver(_ result: SQLiteResultRows, to onRow: @Sendable (any SQLRow) -> Void) {
+        for values in result.rows {
+            onRow(DirectSQLiteRow(columns: result.columns, values: values, decoder: decoder))
+        }
     }
 
     func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
@@ -111,7 +123,7 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
     /// Runs `body` with a database that holds the connection throughout.
     private func holding<T>(_ body: (DirectSQLiteDatabase) async throws -> T) async throws -> T {
         guard !holdsConnection else { return try await body(self) }
-        try await connection.acquire().get()
+        if !connection.acquireNow() { try await connection.acquire().get() }
         defer { connection.release() }
         return try await body(DirectSQLiteDatabase(connection: connection, context: context, holdsConnection: true, inTransaction: inTransaction))
     }

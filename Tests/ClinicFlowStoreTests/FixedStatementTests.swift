@@ -1,0 +1,45 @@
+@testable import ClinicFlowStore
+import ClinicFlowTestSupport
+import Foundation
+import SQLKit
+import Testing
+
+/// A statement written once runs exactly as the builder it was written from, on each database.
+@Suite struct FixedStatementTests {
+    private static let upsert = FixedStatement(arity: 3) { sql, values in
+        sql.insert(into: "fixed_things").columns("key", "note", "at").values(values).ignoringConflicts(with: ["key"]).returning("id").query
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func itsTextIsTheBuildersAndItsValuesAreBoundInOrder(_ database: TestDatabase) async throws {
+        try await withTestStore(database, migrate: false) { store, _ in
+            let sql = store.sql()
+            try await sql.create(table: "fixed_things")
+                .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+                .column("key", type: .text, .notNull, .unique)
+                .column("note", type: .text)
+                .column("at", type: .bigint, .notNull)
+                .run()
+
+            // The text SQLKit's builder writes for the same statement with those values.
+            let built = sql.serialize(
+                sql.insert(into: "fixed_things").columns("key", "note", "at").values(SQLBind("a"), SQLBind("n"), SQLBind(15))
+                    .ignoringConflicts(with: ["key"]).returning("id").query
+            )
+            let bound = sql.serialize(Self.upsert.bind(["a", "n", 15], on: sql).query)
+            #expect(bound.sql == built.sql)
+            #expect(bound.binds.count == 3)
+
+            // Runs: a row, a nil bound as NULL, a conflict ignored (no row returned), values in their columns.
+            let first = try await Self.upsert.bind(["a", String?.some("first"), 15], on: sql).first(decodingColumn: "id", as: Int64.self)
+            let second = try await Self.upsert.bind(["b", String?.none, 25], on: sql).first(decodingColumn: "id", as: Int64.self)
+            let again = try await Self.upsert.bind(["a", "ignored", 90], on: sql).first(decodingColumn: "id", as: Int64.self)
+            #expect(first != nil && second != nil && first != second)
+            #expect(again == nil)
+            let rows = try await sql.select().columns("key", "note", "at").from("fixed_things").orderBy("key").all()
+            #expect(try rows.map { try $0.decode(column: "key", as: String.self) } == ["a", "b"])
+            #expect(try rows.map { try $0.decode(column: "note", as: String?.self) } == ["first", nil])
+            #expect(try rows.map { try $0.decode(column: "at", as: Int.self) } == [15, 25])
+        }
+    }
+}
