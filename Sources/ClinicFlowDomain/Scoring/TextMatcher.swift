@@ -9,7 +9,6 @@ public struct FoldedText: Sendable {
     /// - Parameter language: when known, its negation words only. Portuguese "no" means "in the"
     ///   ("pagar no cartão"), while Spanish and English "no" negates.
     public init(_ text: String, language: String? = nil) {
-        self.negations = language.flatMap { Self.negationsByLanguage[$0] } ?? Self.negations
         let folded = text.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil).lowercased()
         var tokens: [String] = []
         var current = ""
@@ -22,12 +21,18 @@ public struct FoldedText: Sendable {
             }
         }
         if !current.isEmpty { tokens.append(current) }
-        self.tokens = tokens
+        self.init(tokens: tokens, language: language)
     }
 
-    /// Folded text read with the negations of the language it is guessed to be in.
+    private init(tokens: [String], language: String?) {
+        self.tokens = tokens
+        self.negations = language.flatMap { Self.negationsByLanguage[$0] } ?? Self.negations
+    }
+
+    /// Folded text read with the negations of the language it is guessed to be in (folded once).
     public static func guessingLanguage(_ text: String) -> FoldedText {
-        FoldedText(text, language: LanguageGuess.guess(text))
+        let tokens = FoldedText(text).tokens
+        return FoldedText(tokens: tokens, language: LanguageGuess.guess(tokens: tokens))
     }
 
     /// Words that negate what follows within a few words.

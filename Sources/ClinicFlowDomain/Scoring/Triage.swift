@@ -77,12 +77,23 @@ public enum LanguageGuess {
 
     /// Best guess, or nil when nothing stands out.
     public static func guess(_ text: String) -> String? {
-        let tokens = FoldedText(text).tokens
+        guess(tokens: FoldedText(text).tokens)
+    }
+
+    /// Best guess from folded words; a tie goes to the language listed first in `ordered`.
+    static func guess(tokens: [String]) -> String? {
         var best: (String, Int)?
-        for (language, words) in markers {
-            let hits = tokens.filter { token in words.contains(token) || words.contains(where: { $0.count >= 6 && token.hasPrefix($0) }) }.count
+        for (language, words, stems) in ordered {
+            let hits = tokens.filter { token in words.contains(token) || stems.contains(where: token.hasPrefix) }.count
             if hits > (best?.1 ?? 0) { best = (language, hits) }
         }
         return best?.0
+    }
+
+    /// The markers in a fixed order (a dictionary's order changes from process to process, and with it
+    /// the winner of a tie), with the long ones that also count as stems ("obrigad" in "obrigada").
+    private static let ordered: [(language: String, words: Set<String>, stems: [String])] = ["pt", "es", "ro", "en"].map { language in
+        let words = markers[language] ?? []
+        return (language, words, words.filter { $0.count >= 6 }.sorted())
     }
 }
