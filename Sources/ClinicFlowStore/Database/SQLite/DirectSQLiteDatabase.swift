@@ -29,8 +29,7 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
-        let result = holdsConnection ? connection.run(sql, binds) : connection.exclusively { try $0.run(sql, binds) }
-        return result.map { Self.deliver($0, to: onRow) }
+        return throughLoop(sql, binds).map { Self.deliver($0, to: onRow) }
     }
 
     /// Jobs run on the connection's loop (`Store.preferredExecutor`), so their statements usually
@@ -38,8 +37,12 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         let (sql, binds) = try statement(query)
         if let result = try connection.runNow(sql, binds, holding: holdsConnection) { return Self.deliver(result, to: onRow) }
-        let result = try await (holdsConnection ? connection.run(sql, binds) : connection.exclusively { try $0.run(sql, binds) }).get()
-        Self.deliver(result, to: onRow)
+        Self.deliver(try await throughLoop(sql, binds).get(), to: onRow)
+    }
+
+    /// The statement run on the connection's loop: by this holder, or after whoever holds it now.
+    private func throughLoop(_ sql: String, _ binds: [SQLiteData]) -> EventLoopFuture<SQLiteResultRows> {
+        holdsConnection ? connection.run(sql, binds) : connection.exclusively { try $0.run(sql, binds) }
     }
 
     /// The statement's text and values for SQLite.
