@@ -43,3 +43,39 @@ import Testing
         }
     }
 }
+
+/// Several rows in one statement, its text written once per row count.
+@Suite struct FixedInsertTests {
+    private static let insert = FixedInsert(columns: 2, maxRows: 3) { sql, rows in
+        rows.reduce(sql.insert(into: "fixed_rows").columns("key", "note")) { $0.values($1) }.ignoringConflicts(with: ["key"]).query
+    }
+
+    @Test(arguments: TestDatabase.available)
+    func rowsGoInInOrderAtMostMaxRowsAStatementWithTheBuildersText(_ database: TestDatabase) async throws {
+        try await withTestStore(database, migrate: false) { store, _ in
+            let sql = store.sql()
+            try await sql.create(table: "fixed_rows")
+                .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+                .column("key", type: .text, .notNull, .unique)
+                .column("note", type: .text)
+                .run()
+
+            let built = sql.serialize(
+                sql.insert(into: "fixed_rows").columns("key", "note").values(SQLBind("a"), SQLBind("n")).values(SQLBind("b"), SQLBind("m"))
+                    .ignoringConflicts(with: ["key"]).query
+            )
+            #expect(Self.insert.text(rows: 2, on: sql) == built.sql)
+
+            // Seven rows: statements of 3, 3 and 1; a duplicate key ignored within and across them.
+            let rows: [[any Encodable & Sendable]] = [
+                ["a", "1"], ["b", String?.none], ["a", "dup"], ["c", "3"], ["d", "4"], ["b", "dup"], ["e", "5"],
+            ]
+            let queries = Self.insert.bind(rows: rows, on: sql)
+            #expect(queries.map { sql.serialize($0.query).binds.count } == [6, 6, 2])
+            for query in queries { try await query.run() }
+            let stored = try await sql.select().columns("key", "note").from("fixed_rows").orderBy("id").all()
+            #expect(try stored.map { try $0.decode(column: "key", as: String.self) } == ["a", "b", "c", "d", "e"])
+            #expect(try stored.map { try $0.decode(column: "note", as: String?.self) } == ["1", nil, "3", "4", "5"])
+        }
+    }
+}

@@ -172,7 +172,7 @@ struct AssistantResponse: Sendable {
 
     private func advance(_ lead: Lead, to stageKey: String, correlationID: String?, key: String, on database: any Database) async throws {
         guard let moved = try await components.advance(lead, to: stageKey, at: components.queue.now, on: database) else { return }
-        try await components.events.append(
+        try await components.events.appendLater(
             try EventDraft(
                 clinicID: lead.clinicID, stream: Contact.stream(lead.contactID), type: "lead.stage_changed",
                 encoding: CRMEvents.LeadStageChanged(leadID: lead.id, from: lead.stage, to: stageKey, status: moved.status, by: nil, reason: "booked by the assistant"),
@@ -183,7 +183,7 @@ struct AssistantResponse: Sendable {
     }
 
     private func append<Payload: Encodable>(_ type: String, _ payload: Payload, key: String, _ inbound: Message, _ correlationID: String?, _ database: any Database) async throws {
-        try await components.events.append(
+        try await components.events.appendLater(
             try EventDraft(
                 clinicID: inbound.clinicID, stream: Contact.stream(inbound.contactID), type: type, encoding: payload, correlationID: correlationID,
                 causationID: "message:\(inbound.id.uuidString.lowercased())", idempotencyKey: key

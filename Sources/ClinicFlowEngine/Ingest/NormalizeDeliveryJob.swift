@@ -165,7 +165,7 @@ public struct NormalizeDeliveryJob: Sendable {
                 components: components, database: transaction, clinic: clinic, channel: channel, event: event,
                 eventKey: draft.idempotencyKey, occurredAt: draft.occurredAt, correlationID: draft.correlationID
             )
-            guard try await intake.claim() else { continue }
+            try await intake.claimRecordedHere()
             try await intake.apply()
             try await intake.runFollowUps(prepared.settings)
         }

@@ -71,13 +71,23 @@ struct Intake {
 
     /// Writes the marker; false when another run already did.
     func claim() async throws -> Bool {
-        let marker = EventDraft(
+        if case .appended = try await components.events.append(try marker(), on: database) { return true }
+        return false
+    }
+
+    /// Writes the marker of an inbound event recorded in this same transaction: no other run can
+    /// have claimed it (claims need the event committed), so nothing waits on the outcome and the
+    /// marker goes in with the transaction's other events.
+    func claimRecordedHere() async throws {
+        try await components.events.appendLater(try marker(), on: database)
+    }
+
+    private func marker() throws -> EventDraft {
+        EventDraft(
             clinicID: clinic.id, stream: NormalizeDeliveryJob.stream(channelID: channel.id), type: "inbound.processed",
             payload: try JSONCoding.encode(["event": eventKey]), occurredAt: occurredAt, correlationID: correlationID,
             causationID: eventKey, idempotencyKey: "processed:\(eventKey)"
         )
-        if case .appended = try await components.events.append(marker, on: database) { return true }
-        return false
     }
 
     func apply() async throws {
@@ -260,7 +270,7 @@ struct Intake {
 
     /// Appends an event whose key derives from the inbound event, so reprocessing cannot double it.
     func append<Payload: Encodable>(_ type: String, stream: String, _ payload: Payload) async throws {
-        try await components.events.append(
+        try await components.events.appendLater(
             try EventDraft(
                 clinicID: clinic.id, stream: stream, type: type, encoding: payload, occurredAt: occurredAt,
                 correlationID: correlationID, causationID: eventKey, idempotencyKey: "intake:\(eventKey):\(type)"

@@ -208,7 +208,7 @@ public struct MessageSendJob: Sendable {
     }
 
     private func event(_ type: String, _ message: Message, status: String, error: String?, context: JobContext, on database: any Database) async throws {
-        try await components.events.append(
+        try await components.events.appendLater(
             try EventDraft(
                 clinicID: message.clinicID, stream: Contact.stream(message.contactID), type: type,
                 encoding: CRMEvents.MessageStatusChanged(messageID: message.id, status: status, errorCode: error),

@@ -58,7 +58,7 @@ public struct Outbox: Sendable {
             ),
             on: database
         )
-        try await components.events.append(
+        try await components.events.appendLater(
             try EventDraft(
                 clinicID: conversation.clinicID, stream: Contact.stream(conversation.contactID), type: "message.queued",
                 encoding: CRMEvents.MessageRecorded(

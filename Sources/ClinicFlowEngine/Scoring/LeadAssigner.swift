@@ -46,7 +46,7 @@ struct LeadAssigner: Sendable {
                 clinicID: lead.clinicID, userID: owner, leadID: lead.id, kind: "assigned", title: "New lead assigned to you", key: "assigned:\(lead.id):\(owner)", on: database
             )
         }
-        try await components.events.append(
+        try await components.events.appendLater(
             try EventDraft(
                 clinicID: lead.clinicID, stream: Contact.stream(lead.contactID), type: decision.ownerID == nil ? "lead.pooled" : "lead.assigned",
                 encoding: CRMEvents.LeadAssigned(leadID: lead.id, ownerID: decision.ownerID, previousOwnerID: nil, by: nil, reason: decision.reason),

@@ -129,7 +129,7 @@ struct LeadScoring: Sendable {
     }
 
     private func append<Payload: Encodable>(_ type: String, _ payload: Payload, key: String, _ lead: Lead, _ origin: Origin, _ database: any Database) async throws {
-        try await components.events.append(
+        try await components.events.appendLater(
             try EventDraft(clinicID: lead.clinicID, stream: Contact.stream(lead.contactID), type: type, encoding: payload,
                            correlationID: origin.correlationID, causationID: origin.causationID, idempotencyKey: key),
             on: database

@@ -33,16 +33,22 @@ final class FixedStatement: Sendable {
     func text(for database: any SQLDatabase) -> String {
         let dialect = database.dialect.name
         if let text = texts.withLock({ $0[dialect] }) { return text }
+        let text = Self.write(arity: arity, on: database) { template(database, $0) }
+        texts.withLock { $0[dialect] = text }
+        return text
+    }
+
+    /// The text `build` writes with `arity` placeholders, checked to bind exactly those.
+    static func write(arity: Int, on database: any SQLDatabase, _ build: ([any SQLExpression]) -> any SQLExpression) -> String {
         let placeholders: [any SQLExpression] = (0..<arity).map { _ in SQLBind(0) }
         var serializer = SQLSerializer(database: database)
-        template(database, placeholders).serialize(to: &serializer)
+        build(placeholders).serialize(to: &serializer)
         precondition(serializer.binds.count == arity, "the template binds \(serializer.binds.count) values, not \(arity)")
-        texts.withLock { $0[dialect] = serializer.sql }
         return serializer.sql
     }
 
     /// The text and values of one run: a whole statement, never part of another.
-    private struct Bound: SQLExpression {
+    struct Bound: SQLExpression {
         let text: String
         let values: [any Encodable & Sendable]
 

@@ -29,14 +29,10 @@ public struct EventStore: Sendable {
     /// inside the caller's transaction, so the event commits with the change it records.
     @discardableResult
     public func append(_ draft: EventDraft, on database: (any Database)? = nil) async throws -> AppendOutcome {
+        // Events held back in this transaction come first: positions follow the order of appends.
+        try await database?.flushDeferredInserts()
         let sql = (database ?? store.db).sql
-        let inserted = try await Self.insert.bind(
-            [
-                draft.idempotencyKey, draft.clinicID, draft.stream, draft.type, String(decoding: draft.payload, as: UTF8.self),
-                draft.occurredAt, clock(), draft.correlationID, draft.causationID,
-            ],
-            on: sql
-        ).first(decodingColumn: "id", as: Int64.self)
+        let inserted = try await Self.insert.bind(values(of: draft), on: sql).first(decodingColumn: "id", as: Int64.self)
         // Other processes' live feeds are woken by the table's trigger on PostgreSQL (M015).
         if let inserted { return .appended(position: inserted) }
         guard let existing = try await sql.select().column("id").from("events")
@@ -46,6 +42,18 @@ public struct EventStore: Sendable {
             throw StoreError.unexpectedResult("event insert ignored but no event holds its idempotency key")
         }
         return .duplicate(existingPosition: existing)
+    }
+
+    /// Appends `draft` inside `transaction` unless its idempotency key is already stored, for a
+    /// caller that need not know which. On SQLite the transaction holds it back and writes it with
+    /// the others in one statement (before it commits, or before anything here reads or appends at
+    /// once): a lead's intake records about ten events, and each was a statement of its own.
+    public func appendLater(_ draft: EventDraft, on transaction: any Database) async throws {
+        guard let deferred = transaction.deferredInserts else {
+            try await append(draft, on: transaction)
+            return
+        }
+        deferred.add(values(of: draft), with: Self.insertRows)
     }
 
     /// Appends several events atomically: all of them or none.
@@ -59,7 +67,8 @@ public struct EventStore: Sendable {
 
     /// The newest event's position (0 when there is none): where a live feed starts.
     public func latestPosition(on database: (any Database)? = nil) async throws -> Int64 {
-        try await (database ?? store.db).sql.select().column(SQLFunction("MAX", args: SQLIdentifier("id")), as: "p").from("events")
+        try await database?.flushDeferredInserts()
+        return try await (database ?? store.db).sql.select().column(SQLFunction("MAX", args: SQLIdentifier("id")), as: "p").from("events")
             .first(decodingColumn: "p", as: Int64?.self).flatMap { $0 } ?? 0
     }
 
@@ -76,7 +85,7 @@ public struct EventStore: Sendable {
     public func events(
         after position: Int64, clinicID: UUID? = nil, limit: Int = 500, on database: (any Database)? = nil
     ) async throws -> [RecordedEvent] {
-        var query = selectEvents(on: database).where("id", .greaterThan, position)
+        var query = try await selectEvents(on: database).where("id", .greaterThan, position)
         if let clinicID { query = query.where("clinic_id", .equal, clinicID) }
         return try await query.orderBy("id").limit(limit).all().map(RecordedEvent.init(row:))
     }
@@ -108,9 +117,21 @@ public struct EventStore: Sendable {
     private static let insert = FixedStatement(arity: insertColumns.names.count) { sql, values in
         sql.insert(into: "events").columns(insertColumns).values(values).ignoringConflicts(with: ["idempotency_key"]).returning("id").query
     }
+    /// Events a transaction held back (`appendLater`), several rows a statement.
+    private static let insertRows = FixedInsert(columns: insertColumns.names.count) { sql, rows in
+        rows.reduce(sql.insert(into: "events").columns(insertColumns)) { $0.values($1) }.ignoringConflicts(with: ["idempotency_key"]).query
+    }
 
-    private func selectEvents(on database: (any Database)?) -> SQLSelectBuilder {
-        (database ?? store.db).sql.select().column(Self.selectColumns).from("events")
+    private func selectEvents(on database: (any Database)?) async throws -> SQLSelectBuilder {
+        try await database?.flushDeferredInserts()
+        return (database ?? store.db).sql.select().column(Self.selectColumns).from("events")
+    }
+
+    private func values(of draft: EventDraft) -> [any Encodable & Sendable] {
+        [
+            draft.idempotencyKey, draft.clinicID, draft.stream, draft.type, String(decoding: draft.payload, as: UTF8.self),
+            draft.occurredAt, clock(), draft.correlationID, draft.causationID,
+        ]
     }
 }
 

@@ -13,6 +13,8 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
     /// Inside `withConnection`, `withSession` or `transaction`: statements run without taking the connection.
     let holdsConnection: Bool
     let inTransaction: Bool
+    /// In a transaction: rows written together before it commits (`DeferredInserts`).
+    var deferred: DeferredInserts? = nil
 
     private static let encoder = SQLiteDataEncoder()
     private static let decoder = SQLiteDataDecoder()
@@ -109,10 +111,13 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
     func transactionInPlace<T>(_ body: (any Database) async throws -> T) async throws -> T {
         guard !inTransaction else { return try await body(self) }
         return try await holding { _ in
-            let transaction = DirectSQLiteDatabase(connection: connection, context: context, holdsConnection: true, inTransaction: true)
+            let transaction = DirectSQLiteDatabase(
+                connection: connection, context: context, holdsConnection: true, inTransaction: true, deferred: DeferredInserts()
+            )
             try await transaction.raw("BEGIN TRANSACTION").run()
             do {
                 let result = try await body(transaction)
+                try await transaction.flushDeferredInserts()
                 try await transaction.raw("COMMIT TRANSACTION").run()
                 return result
             } catch {
@@ -128,7 +133,7 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
         guard !holdsConnection else { return try await body(self) }
         if !connection.acquireNow() { try await connection.acquire().get() }
         defer { connection.release() }
-        return try await body(DirectSQLiteDatabase(connection: connection, context: context, holdsConnection: true, inTransaction: inTransaction))
+        return try await body(DirectSQLiteDatabase(connection: connection, context: context, holdsConnection: true, inTransaction: inTransaction, deferred: deferred))
     }
 }
 
