@@ -4,6 +4,7 @@ import FluentKit
 import Foundation
 import NIOCore
 import SQLKit
+import SQLiteKit
 import Synchronization
 import Testing
 
@@ -161,6 +162,28 @@ import Testing
                 try await database.sql.raw("SELECT text FROM notes").all().map { try $0.decode(column: "text", as: String.self) }
             }
             #expect(texts == ["kept"])
+        }
+    }
+}
+
+/// Ids bound and read by the connection's own fast path are what SQLiteKit's coders would make of them.
+@Suite struct DirectSQLiteUUIDTests {
+    @Test func idsAreBoundAndReadAsSQLiteKitsCodersDo() async throws {
+        try await withTestStore(.sqlite, migrate: false) { store, _ in
+            let sql = store.sql()
+            try await sql.create(table: "ids").column("id", type: .text).column("other", type: .text).run()
+            let id = UUID()
+            let none: UUID? = nil
+            try await sql.insert(into: "ids").columns("id", "other").values(SQLBind(id), SQLBind(none)).run()
+            try await sql.insert(into: "ids").columns("id", "other").values(SQLBind(UUID?.some(id)), SQLBind(id.uuidString.lowercased())).run()
+            let rows = try await sql.select().columns("id", "other").from("ids").all()
+            // Stored as SQLiteKit's encoder stores an id: its upper-case text.
+            #expect(try SQLiteDataEncoder().encode(id) == .text(id.uuidString))
+            #expect(try rows.map { try $0.decode(column: "id", as: String.self) } == [id.uuidString, id.uuidString])
+            #expect(try rows.map { try $0.decode(column: "id", as: UUID.self) } == [id, id])
+            #expect(try rows.map { try $0.decode(column: "other", as: UUID?.self) } == [nil, id])
+            #expect(try rows[1].decode(column: "other", as: UUID.self) == id)
+            #expect(throws: (any Error).self) { try rows[0].decode(column: "other", as: UUID.self) }
         }
     }
 }

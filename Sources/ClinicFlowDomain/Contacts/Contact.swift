@@ -29,7 +29,7 @@ public struct Contact: Sendable, Equatable, Identifiable, Codable {
         self.updatedAt = updatedAt
     }
 
-    public static func stream(_ id: UUID) -> String { "contact-\(id.uuidString.lowercased())" }
+    public static func stream(_ id: UUID) -> String { "contact-\(id.text(lowercase: true))" }
 }
 
 /// A potential patient in the pipeline: what they want, where they came from, who works them.

@@ -28,7 +28,7 @@ public struct AssistantReplyJob: Sendable {
 
     public static func request(messageID: UUID, clinicID: UUID, correlationID: String?) throws -> JobRequest {
         try JobRequest(
-            kind: kind, encoding: Payload(messageID: messageID), idempotencyKey: "\(kind):\(messageID.uuidString.lowercased())", clinicID: clinicID,
+            kind: kind, encoding: Payload(messageID: messageID), idempotencyKey: "\(kind):\(messageID.text(lowercase: true))", clinicID: clinicID,
             correlationID: correlationID
         )
     }

@@ -121,7 +121,7 @@ struct AssistantResponse: Sendable {
         _ turn: AssistantTurn, reading: Reading, generator: String, correlationID: String?, recheckState: Bool, on database: any Database
     ) async throws {
         let (inbound, conversation, lead, previous) = (reading.inbound, reading.conversation, reading.lead, reading.stored)
-        let key = inbound.id.uuidString.lowercased()
+        let key = inbound.id.text(lowercase: true)
         let marker = try EventDraft(
             clinicID: inbound.clinicID, stream: Contact.stream(inbound.contactID), type: "assistant.answered",
             encoding: ["message_id": key, "generator": generator], correlationID: correlationID, causationID: "message:\(key)",
@@ -186,7 +186,7 @@ struct AssistantResponse: Sendable {
         try await components.events.appendLater(
             try EventDraft(
                 clinicID: inbound.clinicID, stream: Contact.stream(inbound.contactID), type: type, encoding: payload, correlationID: correlationID,
-                causationID: "message:\(inbound.id.uuidString.lowercased())", idempotencyKey: key
+                causationID: "message:\(inbound.id.text(lowercase: true))", idempotencyKey: key
             ),
             on: database
         )

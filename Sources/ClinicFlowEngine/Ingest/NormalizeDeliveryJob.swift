@@ -24,10 +24,10 @@ public struct NormalizeDeliveryJob: Sendable {
     public static func eventType(_ event: InboundEvent) -> String { "inbound.\(event.kind)" }
 
     public static func idempotencyKey(channelID: UUID, event: InboundEvent) -> String {
-        "inbound:\(channelID.uuidString.lowercased()):\(event.kind):\(event.providerEventID)"
+        "inbound:\(channelID.text(lowercase: true)):\(event.kind):\(event.providerEventID)"
     }
 
-    public static func stream(channelID: UUID) -> String { "channel-\(channelID.uuidString.lowercased())" }
+    public static func stream(channelID: UUID) -> String { "channel-\(channelID.text(lowercase: true))" }
 
     /// On SQLite, deliveries normalised in one transaction when several are due (`JobWorker`
     /// batches): under load their commits, and the pages each commit writes to the WAL, are shared
@@ -129,7 +129,7 @@ public struct NormalizeDeliveryJob: Sendable {
                 clinicID: delivery.clinicID, stream: Self.stream(channelID: channel.id), type: Self.eventType(event),
                 encoding: InboundEnvelope(deliveryID: delivery.id, channelID: channel.id, event: event),
                 occurredAt: event.occurredAt ?? delivery.receivedAt, correlationID: delivery.correlationID,
-                causationID: "delivery:\(delivery.id.uuidString.lowercased())",
+                causationID: "delivery:\(delivery.id.text(lowercase: true))",
                 idempotencyKey: Self.idempotencyKey(channelID: channel.id, event: event)
             )
         }

@@ -17,7 +17,7 @@ public enum DeadLetterEvents {
         public var replayedBy: String?
     }
 
-    public static func stream(_ jobID: UUID) -> String { "job-\(jobID.uuidString.lowercased())" }
+    public static func stream(_ jobID: UUID) -> String { "job-\(jobID.text(lowercase: true))" }
 
     static func deadLettered(
         _ jobID: UUID, kind: String, attempts: Int, clinicID: UUID?, correlationID: String?, reason: String

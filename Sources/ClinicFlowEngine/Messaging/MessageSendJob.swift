@@ -187,7 +187,7 @@ public struct MessageSendJob: Sendable {
         try await components.conversations.finishSending(message, status: "queued", error: reason)
         try await components.queue.enqueue(try JobRequest(
             kind: Self.kind, encoding: Payload(messageID: message.id), runAt: date,
-            idempotencyKey: "\(Self.kind):\(message.id.uuidString.lowercased()):\(Int(date.timeIntervalSince1970))", clinicID: message.clinicID,
+            idempotencyKey: "\(Self.kind):\(message.id.text(lowercase: true)):\(Int(date.timeIntervalSince1970))", clinicID: message.clinicID,
             correlationID: context.job.correlationID
         ))
     }
@@ -212,8 +212,8 @@ public struct MessageSendJob: Sendable {
             try EventDraft(
                 clinicID: message.clinicID, stream: Contact.stream(message.contactID), type: type,
                 encoding: CRMEvents.MessageStatusChanged(messageID: message.id, status: status, errorCode: error),
-                correlationID: context.job.correlationID, causationID: "job:\(context.job.id.uuidString.lowercased())",
-                idempotencyKey: "\(type):\(message.id.uuidString.lowercased())"
+                correlationID: context.job.correlationID, causationID: "job:\(context.job.id.text(lowercase: true))",
+                idempotencyKey: "\(type):\(message.id.text(lowercase: true))"
             ),
             on: database
         )

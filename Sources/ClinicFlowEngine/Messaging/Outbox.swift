@@ -53,7 +53,7 @@ public struct Outbox: Sendable {
         try await components.queue.enqueue(
             try JobRequest(
                 kind: MessageSendJob.kind, encoding: MessageSendJob.Payload(messageID: message.id), runAt: draft.runAt,
-                idempotencyKey: "\(MessageSendJob.kind):\(message.id.uuidString.lowercased())", clinicID: conversation.clinicID,
+                idempotencyKey: "\(MessageSendJob.kind):\(message.id.text(lowercase: true))", clinicID: conversation.clinicID,
                 correlationID: draft.correlationID
             ),
             on: database
@@ -65,7 +65,7 @@ public struct Outbox: Sendable {
                     messageID: message.id, conversationID: conversation.id, channelID: conversation.channelID, direction: .outbound, mediaKind: nil,
                     author: draft.author
                 ),
-                correlationID: draft.correlationID, idempotencyKey: "message.queued:\(message.id.uuidString.lowercased())"
+                correlationID: draft.correlationID, idempotencyKey: "message.queued:\(message.id.text(lowercase: true))"
             ),
             on: database
         )

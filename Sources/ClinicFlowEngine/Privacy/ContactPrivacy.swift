@@ -156,7 +156,7 @@ public struct ContactPrivacy: Sendable {
             try await components.events.append(
                 try EventDraft(
                     clinicID: clinic.id, stream: Contact.stream(contactID), type: "contact.erased", encoding: summary, occurredAt: now,
-                    correlationID: correlationID, idempotencyKey: "contact.erased:\(contactID.uuidString.lowercased()):\(Int(now.timeIntervalSince1970 * 1000))"
+                    correlationID: correlationID, idempotencyKey: "contact.erased:\(contactID.text(lowercase: true)):\(Int(now.timeIntervalSince1970 * 1000))"
                 ),
                 on: database
             )

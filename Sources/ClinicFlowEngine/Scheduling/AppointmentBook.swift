@@ -108,7 +108,7 @@ public struct AppointmentBook: Sendable {
                     status: appointment.status, source: appointment.source, previousStartsAt: previous, by: userID
                 ),
                 correlationID: correlationID,
-                idempotencyKey: "\(type):\(appointment.id.uuidString.lowercased()):\(Int(appointment.startsAt.timeIntervalSince1970)):\(stamp)"
+                idempotencyKey: "\(type):\(appointment.id.text(lowercase: true)):\(Int(appointment.startsAt.timeIntervalSince1970)):\(stamp)"
             ),
             on: database
         )

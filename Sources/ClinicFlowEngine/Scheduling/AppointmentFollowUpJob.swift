@@ -35,7 +35,7 @@ public struct AppointmentFollowUpJob: Sendable {
     }
 
     static func key(_ payload: Payload) -> String {
-        "\(kind):\(payload.kind.rawValue):\(payload.appointmentID.uuidString.lowercased()):\(Int(payload.startsAt.timeIntervalSince1970)):\(payload.offsetHours ?? 0)"
+        "\(kind):\(payload.kind.rawValue):\(payload.appointmentID.text(lowercase: true)):\(Int(payload.startsAt.timeIntervalSince1970)):\(payload.offsetHours ?? 0)"
     }
 
     func run(_ payload: Payload, context: JobContext) async throws {
@@ -57,7 +57,7 @@ public struct AppointmentFollowUpJob: Sendable {
                 try await components.events.append(
                     try EventDraft(
                         clinicID: clinic.id, stream: Contact.stream(appointment.contactID), type: "follow_up.skipped",
-                        encoding: ["kind": payload.kind.rawValue, "appointment_id": appointment.id.uuidString.lowercased(), "reason": skipped.description],
+                        encoding: ["kind": payload.kind.rawValue, "appointment_id": appointment.id.text(lowercase: true), "reason": skipped.description],
                         correlationID: context.job.correlationID, idempotencyKey: "follow_up.skipped:\(Self.key(payload))"
                     ),
                     on: database

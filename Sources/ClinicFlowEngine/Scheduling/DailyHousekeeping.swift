@@ -58,7 +58,7 @@ public struct DailyHousekeeping: Sendable {
                 try await components.events.append(
                     try EventDraft(
                         clinicID: clinic.id, stream: Contact.stream(contactID), type: "consent.expired",
-                        encoding: ["months": settings.consentMonths], idempotencyKey: "consent.expired:\(contactID.uuidString.lowercased()):\(Int(now.timeIntervalSince1970))"
+                        encoding: ["months": settings.consentMonths], idempotencyKey: "consent.expired:\(contactID.text(lowercase: true)):\(Int(now.timeIntervalSince1970))"
                     ),
                     on: database
                 )

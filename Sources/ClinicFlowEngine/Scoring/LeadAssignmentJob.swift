@@ -41,7 +41,7 @@ public struct LeadAssignmentJob: Sendable {
             try await components.leads.save(lead, on: transaction)
             try await assigner.record(
                 decision, lead: lead, at: now, correlationID: context.job.correlationID,
-                key: "assign:\(context.job.id.uuidString.lowercased())", on: transaction
+                key: "assign:\(context.job.id.text(lowercase: true))", on: transaction
             )
         }
     }

@@ -122,7 +122,7 @@ struct LeadScoring: Sendable {
         if let assignment {
             // A lead left in the pool is tried again with each message (someone may be working by
             // then), but the timeline says it was pooled only once.
-            let key = assignment.ownerID == nil ? "lead.pooled:\(lead.id.uuidString.lowercased())" : "assign:\(origin.key)"
+            let key = assignment.ownerID == nil ? "lead.pooled:\(lead.id.text(lowercase: true))" : "assign:\(origin.key)"
             try await assigner.record(assignment, lead: updated, at: now, correlationID: origin.correlationID, key: key, on: transaction)
         }
         return updated

@@ -49,7 +49,7 @@ public struct LeadScoringJob: Sendable {
                 context.logger.warning("LLM scoring fell back to the rules", metadata: ["reason": .string(reason)])
             }
         }
-        let jobID = context.job.id.uuidString.lowercased()
+        let jobID = context.job.id.text(lowercase: true)
         let origin = LeadScoring.Origin(key: jobID, causationID: "job:\(jobID)", correlationID: context.job.correlationID)
         let now = context.queue.now
         try await components.store.db.withTransaction { [components, score] transaction in

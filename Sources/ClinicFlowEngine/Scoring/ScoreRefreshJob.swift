@@ -15,7 +15,7 @@ public struct ScoreRefreshJob: Sendable {
     public func register(in registry: inout JobRegistry) {
         registry.register(Self.kind) { context in
             let stale = try await components.leads.staleScores(before: context.queue.now.addingTimeInterval(-20 * 3600), limit: Self.batch)
-            let day = context.job.id.uuidString.lowercased()
+            let day = context.job.id.text(lowercase: true)
             try await components.queue.enqueue(contentsOf: try stale.map { lead in
                 try LeadScoringJob.request(leadID: lead.id, clinicID: lead.clinicID, key: "refresh:\(day):\(lead.id)", correlationID: nil)
             })

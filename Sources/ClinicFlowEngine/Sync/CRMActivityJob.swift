@@ -42,7 +42,7 @@ public struct CRMActivityJob: Sendable {
         let system: SyncSystem = payload.activity == .hubspotHotLead ? .hubspot : .twenty
         let sync = CRMSync(components: components)
         guard case .success(let connection) = try await sync.connection(system, clinicID: clinicID) else { return }
-        let step = Steps(components: components, clinicID: clinicID, contactID: contact.id, key: context.job.id.uuidString.lowercased(), context: context)
+        let step = Steps(components: components, clinicID: clinicID, contactID: contact.id, key: context.job.id.text(lowercase: true), context: context)
         do {
             let personID = try await person(contact, system: system, sync: sync, connection: connection, clinicID: clinicID)
             switch payload.activity {
@@ -93,7 +93,7 @@ public struct CRMActivityJob: Sendable {
             let id = try await body()
             try await components.events.append(try EventDraft(
                 clinicID: clinicID, stream: Contact.stream(contactID), type: "crm.\(name.replacingOccurrences(of: ".", with: "_"))_created",
-                encoding: ["id": id], correlationID: context.job.correlationID, causationID: "job:\(context.job.id.uuidString.lowercased())",
+                encoding: ["id": id], correlationID: context.job.correlationID, causationID: "job:\(context.job.id.text(lowercase: true))",
                 idempotencyKey: idempotencyKey
             ))
         }

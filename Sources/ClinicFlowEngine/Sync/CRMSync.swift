@@ -48,7 +48,7 @@ struct CRMSync {
             try await components.queue.enqueue(
                 try JobRequest(
                     kind: ContactSyncJob.kind, encoding: ContactSyncJob.Payload(contactID: contactID, system: system),
-                    idempotencyKey: "\(ContactSyncJob.kind):\(system.rawValue):\(contactID.uuidString.lowercased()):\(fingerprint.hash)",
+                    idempotencyKey: "\(ContactSyncJob.kind):\(system.rawValue):\(contactID.text(lowercase: true)):\(fingerprint.hash)",
                     maxAttempts: 8, clinicID: clinicID, correlationID: correlationID
                 ),
                 on: database

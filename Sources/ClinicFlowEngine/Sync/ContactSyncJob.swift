@@ -54,7 +54,7 @@ public struct ContactSyncJob: Sendable {
                 try EventDraft(
                     clinicID: clinicID, stream: Contact.stream(contact.id), type: "crm.contact_pushed",
                     encoding: Synced(system: payload.system, externalID: externalID, wasLinked: wasLinked), correlationID: context.job.correlationID,
-                    causationID: "job:\(context.job.id.uuidString.lowercased())", idempotencyKey: "crm.contact_pushed:\(payload.system.rawValue):\(contact.id):\(fingerprint.hash)"
+                    causationID: "job:\(context.job.id.text(lowercase: true))", idempotencyKey: "crm.contact_pushed:\(payload.system.rawValue):\(contact.id):\(fingerprint.hash)"
                 ),
                 on: database
             )

@@ -99,7 +99,7 @@ enum ClinicSeedParser {
                     return nil
                 }
                 guard let text = channel.id, let id = UUID(uuidString: text) else {
-                    problems.append("\(place).id must be a UUID that stays the same (its webhook URL contains it), e.g. \(UUID().uuidString.lowercased())")
+                    problems.append("\(place).id must be a UUID that stays the same (its webhook URL contains it), e.g. \(UUID().text(lowercase: true))")
                     return nil
                 }
                 guard seenChannels.insert(id).inserted else {

@@ -92,5 +92,5 @@ struct ConsoleLayout {
 }
 
 extension UUID {
-    var lowercased: String { uuidString.lowercased() }
+    var lowercased: String { text(lowercase: true) }
 }

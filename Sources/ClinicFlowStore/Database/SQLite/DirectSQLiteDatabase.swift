@@ -1,4 +1,6 @@
+import ClinicFlowDomain
 import FluentKit
+import Foundation
 import FluentSQL
 import Logging
 import NIOCore
@@ -52,7 +54,15 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
         let (sql, values) = serialize(query)
         // The statement only: bound values are patient data.
         logger.trace("Executing query", metadata: ["sql": .string(sql)])
-        return (sql, try values.map { try Self.encoder.encode($0) })
+        return (sql, try values.map(Self.bindable))
+    }
+
+    /// A value as SQLite binds it. Ids are most of the values bound: their text is written here
+    /// (`UUID.text`, the same as SQLiteKit's encoder writes, without Foundation's `snprintf`).
+    private static func bindable(_ value: any Encodable & Sendable) throws -> SQLiteData {
+        let type = type(of: value)
+        if type == UUID.self || type == UUID?.self, let uuid = value as? UUID { return .text(uuid.text()) }
+        return try encoder.encode(value)
     }
 
     private static func deliver(_ result: SQLiteResultRows, to onRow: @Sendable (any SQLRow) -> Void) {

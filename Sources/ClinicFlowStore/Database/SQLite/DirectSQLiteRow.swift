@@ -1,4 +1,6 @@
+import ClinicFlowDomain
 import FluentKit
+import Foundation
 import SQLKit
 import SQLiteKit
 
@@ -21,7 +23,13 @@ struct DirectSQLiteRow: SQLRow {
         guard let position = columns.position(of: column) else {
             throw StoreError.unexpectedResult("the result has no column \(column)")
         }
-        return try decoder.decode(D.self, from: values[position])
+        let value = values[position]
+        // Ids are most of the values read: parsed here (`UUID(text:)`) rather than through
+        // Foundation's `sscanf`; anything unusual goes the decoder's way.
+        if D.self == UUID.self || D.self == UUID?.self, case .text(let text) = value, let uuid = UUID(text: text) {
+            return D.self == UUID.self ? unsafeBitCast(uuid, to: D.self) : unsafeBitCast(UUID?.some(uuid), to: D.self)
+        }
+        return try decoder.decode(D.self, from: value)
     }
 }
 

@@ -36,7 +36,7 @@ struct ChannelDTO: APIModel {
         apiBaseUrl = channel.settings.apiBaseURL
         accountId = channel.settings.accountID
         sandbox = channel.settings.sandbox
-        webhookUrl = "\(webhookBase)/hooks/\(channel.provider.rawValue)/\(channel.id.uuidString.lowercased())"
+        webhookUrl = "\(webhookBase)/hooks/\(channel.provider.rawValue)/\(channel.id.text(lowercase: true))"
         self.credentialNames = credentialNames.sorted()
         self.credentials = credentials
     }

@@ -37,7 +37,7 @@ enum AssistantEndpoints {
                     try await takeoverEvent(true, conversation: conversation, user: user, engine: engine, on: database)
                 }
                 return try await Outbox(components: engine).enqueue(
-                    .init(conversation: conversation, text: text, purpose: .reply, author: "user:\(user.id.uuidString.lowercased())", key: key,
+                    .init(conversation: conversation, text: text, purpose: .reply, author: "user:\(user.id.text(lowercase: true))", key: key,
                           correlationID: context.request.headers.first(name: "X-Correlation-ID")),
                     on: database
                 )

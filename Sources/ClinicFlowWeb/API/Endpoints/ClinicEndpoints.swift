@@ -79,7 +79,7 @@ enum ClinicEndpoints {
                 try await engine.pipelines.replaceStages(pipeline.stages, clinicID: clinic.id, on: transaction)
                 try await engine.events.append(
                     try EventDraft(
-                        clinicID: clinic.id, stream: "clinic-\(clinic.id.uuidString.lowercased())", type: "pipeline.replaced",
+                        clinicID: clinic.id, stream: "clinic-\(clinic.id.text(lowercase: true))", type: "pipeline.replaced",
                         encoding: ["stages": pipeline.stages.map(\.key)], correlationID: context.request.correlationID
                     ),
                     on: transaction

@@ -44,7 +44,7 @@ enum ContactEndpoints {
                 try await engine.events.append(
                     try EventDraft(
                         clinicID: clinic.id, stream: Contact.stream(contact.id), type: "contact.created",
-                        encoding: CRMEvents.ContactCreated(contactID: contact.id, source: "user:\(user.id.uuidString.lowercased())", identities: identities.map(\.description)),
+                        encoding: CRMEvents.ContactCreated(contactID: contact.id, source: "user:\(user.id.text(lowercase: true))", identities: identities.map(\.description)),
                         correlationID: context.request.correlationID
                     ),
                     on: transaction

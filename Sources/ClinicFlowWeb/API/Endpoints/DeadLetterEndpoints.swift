@@ -28,7 +28,7 @@ enum DeadLetterEndpoints {
                 throw Abort(.notFound, reason: "no dead letter \(id)")
             }
             let office = DeadLetterOffice(queue: engine.queue, events: engine.events)
-            switch try await office.replay(jobID: id, by: "user:\(try context.principalUser.id.uuidString.lowercased())") {
+            switch try await office.replay(jobID: id, by: "user:\(try context.principalUser.id.text(lowercase: true))") {
             case .replayed: break
             case .notFound: throw Abort(.notFound, reason: "no dead letter \(id)")
             case .notDead(let status): throw Abort(.conflict, reason: "job \(id) is \(status.rawValue), not dead")

@@ -90,7 +90,7 @@ enum KnowledgeEndpoints {
                     try await engine.conversations.cancelQueued(contactID: contact.id, clinicID: contact.clinicID, reason: "the contact opted out", on: database)
                 }
                 try await engine.events.append(
-                    try EventDraft(clinicID: contact.clinicID, stream: Contact.stream(contact.id), type: "consent.\(kind.rawValue)", encoding: ["source": "api", "by": user.id.uuidString.lowercased()]),
+                    try EventDraft(clinicID: contact.clinicID, stream: Contact.stream(contact.id), type: "consent.\(kind.rawValue)", encoding: ["source": "api", "by": user.id.text(lowercase: true)]),
                     on: database
                 )
                 return entry

@@ -21,7 +21,7 @@ enum PrivacyEndpoints {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let response = Response(status: .ok, body: .init(data: try encoder.encode(export)))
             response.headers.contentType = .json
-            response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"contact-\(id.uuidString.lowercased()).json\"")
+            response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"contact-\(id.text(lowercase: true)).json\"")
             return response
         },
         APIEndpoint(
