@@ -1,6 +1,7 @@
 import ClinicFlowStore
 import ClinicFlowTestSupport
 import Foundation
+import SQLKit
 import Testing
 
 @Suite struct JobQueueTests {
@@ -18,6 +19,37 @@ import Testing
             // Jobs without a key never collide (NULLs are distinct in a unique index).
             #expect(unkeyed1.id != unkeyed2.id)
             #expect(try await queue.depth() == [QueueDepth(queue: "default", status: .queued, count: 3)])
+        }
+    }
+
+    /// Many jobs at once: several statements, one outcome; every column as asked, keys once.
+    @Test(arguments: TestDatabase.available)
+    func enqueueingManyAtOnceWritesEveryColumnAndSkipsKnownKeys(database: TestDatabase) async throws {
+        try await withTestStore(database) { store, _ in
+            let now = Date(timeIntervalSince1970: 1_764_590_400)
+            let queue = JobQueue(store: store, clock: { now })
+            guard case .enqueued(let existing) = try await queue.enqueue(JobRequest(kind: "a", idempotencyKey: "k-7")) else {
+                Issue.record("the first job was not enqueued"); return
+            }
+            let clinic = UUID()
+            let requests = (0..<150).map { index in
+                JobRequest(
+                    kind: "bulk", payload: Data(#"{"n":\#(index)}"#.utf8), queue: index.isMultiple(of: 2) ? "default" : "sync",
+                    runAt: index < 3 ? now.addingTimeInterval(60) : nil, idempotencyKey: "k-\(index % 140)",
+                    maxAttempts: index == 0 ? 9 : nil, clinicID: index.isMultiple(of: 3) ? clinic : nil, correlationID: "c-\(index)"
+                )
+            }
+            try await queue.enqueue(contentsOf: requests)
+            #expect(try await queue.depth().reduce(0) { $0 + $1.count } == 140, "k-7 was there, k-140… repeat k-0…")
+            #expect(try await queue.job(id: existing)?.kind == "a")
+            for request in requests[0..<140] where request.idempotencyKey != "k-7" {
+                let leased = try await store.db.sql.select().column("id").from("jobs").where("idempotency_key", .equal, request.idempotencyKey!)
+                    .first(decodingColumn: "id", as: UUID.self)
+                let job = try await queue.job(id: #require(leased))
+                #expect(job?.kind == "bulk" && job?.queue == request.queue && job?.status == .queued && job?.attempts == 0)
+                #expect(job?.maxAttempts == (request.maxAttempts ?? queue.defaultMaxAttempts))
+                #expect(job?.runAt == (request.runAt ?? now) && job?.clinicID == request.clinicID && job?.correlationID == request.correlationID)
+            }
         }
     }
 

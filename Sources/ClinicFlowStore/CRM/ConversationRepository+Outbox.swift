@@ -7,15 +7,18 @@ import SQLKit
 /// called, so a retry after a crash can tell "never tried" from "maybe sent".
 extension ConversationRepository {
     public func message(id: UUID, on database: (any Database)? = nil) async throws -> Message? {
-        try await (database ?? store.db).sql.select().columns(Self.messageColumns).from("messages").where("id", .equal, id).first().map(Self.message(row:))
+        try await Self.messageByID.bind([id], on: (database ?? store.db).sql).first().map(Self.message(row:))
+    }
+
+    /// Every send reads its message: written once (`FixedStatement`).
+    private static let messageByID = FixedStatement(arity: 1) { sql, values in
+        sql.select().columns(messageColumns).from("messages").where("id", .equal, values[0]).query
     }
 
     /// Moves a queued message (or a failed one whose dead job is replayed) to `sending`; false when
     /// it is in any other state (being or maybe sent, sent, cancelled).
     public func claimForSending(_ id: UUID, on database: (any Database)? = nil) async throws -> Bool {
-        try await (database ?? store.db).sql.update("messages").set("status", to: "sending").set("updated_at", to: now())
-            .where("id", .equal, id).where("status", .in, ["queued", "failed"])
-            .returning("id").first() != nil
+        try await Self.claimForSending.bind(["sending", now(), id, "queued", "failed"], on: (database ?? store.db).sql).first() != nil
     }
 
     /// Records the outcome of a send attempt. `sent` stamps the conversation's last outbound time.
@@ -24,15 +27,30 @@ extension ConversationRepository {
         on database: (any Database)? = nil
     ) async throws {
         let sql = (database ?? store.db).sql
-        var update = sql.update("messages").set("status", to: status).set("updated_at", to: now())
-        if let providerMessageID { update = update.set("provider_message_id", to: providerMessageID) }
-        if let templateName { update = update.set("template_name", to: templateName) }
-        update = update.set("error", to: bindOrNull(error))
-        try await update.where("id", .equal, message.id).run()
+        try await Self.finishSending.bind([status, now(), providerMessageID, templateName, error, message.id], on: sql).run()
         if status == "sent" {
-            try await sql.update("conversations").set("last_outbound_at", to: now()).set("updated_at", to: now())
-                .where("id", .equal, message.conversationID).run()
+            try await Self.noteOutbound.bind([now(), now(), message.conversationID], on: sql).run()
         }
+    }
+
+    // A send's statements, written once (`FixedStatement`): every lead's reply runs them.
+    private static let claimForSending = FixedStatement(arity: 5) { sql, values in
+        sql.update("messages").set("status", to: values[0]).set("updated_at", to: values[1])
+            .where("id", .equal, values[2]).where("status", .in, SQLGroupExpression([values[3], values[4]]))
+            .returning("id")
+            .query
+    }
+    /// A provider id or template name given replaces the stored one; nil leaves it (`COALESCE`).
+    private static let finishSending = FixedStatement(arity: 6) { sql, values in
+        sql.update("messages").set("status", to: values[0]).set("updated_at", to: values[1])
+            .set("provider_message_id", to: SQLFunction("COALESCE", args: values[2], SQLColumn("provider_message_id")))
+            .set("template_name", to: SQLFunction("COALESCE", args: values[3], SQLColumn("template_name")))
+            .set("error", to: values[4])
+            .where("id", .equal, values[5])
+            .query
+    }
+    private static let noteOutbound = FixedStatement(arity: 3) { sql, values in
+        sql.update("conversations").set("last_outbound_at", to: values[0]).set("updated_at", to: values[1]).where("id", .equal, values[2]).query
     }
 
     /// After an opt-out: queued messages that are not transactional are not sent. Returns how many.
@@ -89,10 +107,16 @@ extension ConversationRepository {
     }
 
     public func saveAssistantState(_ state: AssistantState, conversationID: UUID, on database: (any Database)? = nil) async throws {
-        let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
-        try await (database ?? store.db).sql.update("conversations")
-            .set("assistant_state", to: json).set("assistant_stage", to: state.stage.rawValue).set("updated_at", to: now())
-            .where("id", .equal, conversationID).run()
+        let json = String(decoding: try Self.stateEncoder.encode(state), as: UTF8.self)
+        try await Self.saveState.bind([json, state.stage.rawValue, now(), conversationID], on: (database ?? store.db).sql).run()
+    }
+
+    /// Foundation's defaults, as the state was always written; shared, since making an encoder
+    /// costs about as much as encoding a state with it.
+    private static let stateEncoder = JSONEncoder()
+    private static let saveState = FixedStatement(arity: 4) { sql, values in
+        sql.update("conversations").set("assistant_state", to: values[0]).set("assistant_stage", to: values[1]).set("updated_at", to: values[2])
+            .where("id", .equal, values[3]).query
     }
 
     /// Sets or clears human takeover; returns whether it changed.

@@ -26,15 +26,9 @@ public struct ConversationRepository: Sendable {
     ) async throws -> (conversation: Conversation, created: Bool) {
         let sql = (database ?? store.db).sql
         let now = clock()
-        let created = try await sql.insert(into: "conversations")
-            .columns("id", "clinic_id", "contact_id", "channel_id", "external_id", "status", "created_at", "updated_at")
-            .values(
-                SQLBind(UUID.timeOrdered()), SQLBind(clinicID), SQLBind(contactID), SQLBind(channelID), bindOrNull(externalID),
-                SQLBind("open"), SQLBind(now), SQLBind(now)
-            )
-            .ignoringConflicts(with: ["channel_id", "contact_id"])
-            .returning(Self.conversationColumns)
-            .first()
+        let created = try await Self.insertConversation.bind(
+            [UUID.timeOrdered(), clinicID, contactID, channelID, externalID, "open", now, now], on: sql
+        ).first()
         if let created { return (try Self.conversation(row: created), true) }
         guard let row = try await select(on: database).where("channel_id", .equal, channelID).where("contact_id", .equal, contactID).first() else {
             throw StoreError.unexpectedResult("conversation neither created nor found")
@@ -57,8 +51,7 @@ public struct ConversationRepository: Sendable {
         guard inserted != nil else { return false }
         // The window opens with the person's message; an outbound one counts once it is sent.
         if message.direction == .inbound {
-            try await sql.update("conversations").set("last_inbound_at", to: message.sentAt).set("updated_at", to: now)
-                .where("id", .equal, message.conversationID).run()
+            try await Self.noteInbound.bind([message.sentAt, now, message.conversationID], on: sql).run()
         }
         return true
     }
@@ -84,7 +77,23 @@ public struct ConversationRepository: Sendable {
     static let deliveryOrder = ["queued", "sending", "sent", "delivered", "read"]
 
     public func find(id: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> Conversation? {
-        try await select(on: database).where("id", .equal, id).where("clinic_id", .equal, clinicID).first().map(Self.conversation(row:))
+        try await Self.findByID.bind([id, clinicID], on: (database ?? store.db).sql).first().map(Self.conversation(row:))
+    }
+
+    // What every lead's intake and reply run on conversations: written once (`FixedStatement`).
+    private static let insertConversation = FixedStatement(arity: 8) { sql, values in
+        sql.insert(into: "conversations")
+            .columns("id", "clinic_id", "contact_id", "channel_id", "external_id", "status", "created_at", "updated_at")
+            .values(values)
+            .ignoringConflicts(with: ["channel_id", "contact_id"])
+            .returning(conversationColumns)
+            .query
+    }
+    private static let noteInbound = FixedStatement(arity: 3) { sql, values in
+        sql.update("conversations").set("last_inbound_at", to: values[0]).set("updated_at", to: values[1]).where("id", .equal, values[2]).query
+    }
+    private static let findByID = FixedStatement(arity: 2) { sql, values in
+        sql.select().column(conversationColumns).from("conversations").where("id", .equal, values[0]).where("clinic_id", .equal, values[1]).query
     }
 
     /// Newest first. For one contact: all of theirs (one per channel, a handful) through the contact's

@@ -27,23 +27,18 @@ public struct LeadRepository: Sendable {
         var lead = lead
         lead.createdAt = now
         lead.updatedAt = now
-        try await (database ?? store.db).sql.insert(into: "leads")
-            .columns(Self.columns)
-            .values(
-                SQLBind(lead.id), SQLBind(lead.clinicID), SQLBind(lead.contactID), SQLBind(lead.stage), SQLBind(lead.status.rawValue),
-                bindOrNull(lead.ownerID), bindOrNull(lead.department), bindOrNull(lead.source), bindOrNull(lead.channelID),
-                bindOrNull(lead.utm.source), bindOrNull(lead.utm.medium), bindOrNull(lead.utm.campaign), bindOrNull(lead.utm.term),
-                bindOrNull(lead.utm.content), bindOrNull(lead.procedure), bindOrNull(lead.valueMinor), bindOrNull(lead.currency),
-                bindOrNull(lead.firstInboundAt), bindOrNull(lead.firstResponseAt), SQLBind(lead.stageEnteredAt),
-                bindOrNull(lead.closedAt), SQLBind(now), SQLBind(now), bindOrNull(lead.score), bindOrNull(lead.temperature?.rawValue),
-                SQLBind(lead.urgent), bindOrNull(lead.language), bindOrNull(lead.scoredAt), bindOrNull(lead.depositMinor)
-            )
-            .run()
+        let values: [any Encodable & Sendable] = [
+            lead.id, lead.clinicID, lead.contactID, lead.stage, lead.status.rawValue, lead.ownerID, lead.department, lead.source,
+            lead.channelID, lead.utm.source, lead.utm.medium, lead.utm.campaign, lead.utm.term, lead.utm.content, lead.procedure,
+            lead.valueMinor, lead.currency, lead.firstInboundAt, lead.firstResponseAt, lead.stageEnteredAt, lead.closedAt, now, now,
+            lead.score, lead.temperature?.rawValue, lead.urgent, lead.language, lead.scoredAt, lead.depositMinor,
+        ]
+        try await Self.insert.bind(values, on: (database ?? store.db).sql).run()
         return lead
     }
 
     public func find(id: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> Lead? {
-        try await select(on: database).where("id", .equal, id).where("clinic_id", .equal, clinicID).first().map(Self.lead(row:))
+        try await Self.findByID.bind([id, clinicID], on: (database ?? store.db).sql).first().map(Self.lead(row:))
     }
 
     /// `status = 'open'` with the value written into the statement, not bound: the partial index
@@ -136,37 +131,40 @@ public struct LeadRepository: Sendable {
     /// Records when the clinic first answered, unless it already had; touches nothing else, so a
     /// send finishing while the lead is scored or moved cannot undo either.
     public func recordFirstResponse(leadID: UUID, at date: Date, on database: (any Database)? = nil) async throws {
-        try await (database ?? store.db).sql.update("leads")
-            .set("first_response_at", to: date)
-            .set("updated_at", to: clock())
-            .where("id", .equal, leadID)
-            .where("first_response_at", .is, SQLLiteral.null)
-            .run()
+        try await Self.firstResponse.bind([date, clock(), leadID], on: (database ?? store.db).sql).run()
     }
 
     public func save(_ lead: Lead, on database: (any Database)? = nil) async throws {
-        try await (database ?? store.db).sql.update("leads")
-            .set("stage", to: lead.stage)
-            .set("status", to: lead.status.rawValue)
-            .set("owner_id", to: bindOrNull(lead.ownerID))
-            .set("department", to: bindOrNull(lead.department))
-            .set("procedure", to: bindOrNull(lead.procedure))
-            .set("value_minor", to: bindOrNull(lead.valueMinor))
-            .set("currency", to: bindOrNull(lead.currency))
-            .set("first_inbound_at", to: bindOrNull(lead.firstInboundAt))
-            .set("first_response_at", to: bindOrNull(lead.firstResponseAt))
-            .set("stage_entered_at", to: lead.stageEnteredAt)
-            .set("closed_at", to: bindOrNull(lead.closedAt))
-            .set("score", to: bindOrNull(lead.score))
-            .set("temperature", to: bindOrNull(lead.temperature?.rawValue))
-            .set("urgent", to: lead.urgent)
-            .set("language", to: bindOrNull(lead.language))
-            .set("scored_at", to: bindOrNull(lead.scoredAt))
-            .set("deposit_minor", to: bindOrNull(lead.depositMinor))
-            .set("updated_at", to: clock())
-            .where("id", .equal, lead.id)
-            .where("clinic_id", .equal, lead.clinicID)
-            .run()
+        let values: [any Encodable & Sendable] = [
+            lead.stage, lead.status.rawValue, lead.ownerID, lead.department, lead.procedure, lead.valueMinor, lead.currency,
+            lead.firstInboundAt, lead.firstResponseAt, lead.stageEnteredAt, lead.closedAt, lead.score, lead.temperature?.rawValue,
+            lead.urgent, lead.language, lead.scoredAt, lead.depositMinor, clock(), lead.id, lead.clinicID,
+        ]
+        try await Self.update.bind(values, on: (database ?? store.db).sql).run()
+    }
+
+    // A lead's insert, save and read by id run for every lead and, with 29 columns, were the longest
+    // texts SQLKit wrote for it: written once (`FixedStatement`), a run binds its values (nil as NULL).
+    private static let insert = FixedStatement(arity: columns.names.count) { sql, values in
+        sql.insert(into: "leads").columns(columns).values(values).query
+    }
+    /// Every column but `id`, `clinic_id`, `contact_id` and `created_at`, in the order `save` binds them.
+    private static let savedColumns = [
+        "stage", "status", "owner_id", "department", "procedure", "value_minor", "currency", "first_inbound_at", "first_response_at",
+        "stage_entered_at", "closed_at", "score", "temperature", "urgent", "language", "scored_at", "deposit_minor", "updated_at",
+    ]
+    private static let update = FixedStatement(arity: savedColumns.count + 2) { sql, values in
+        savedColumns.enumerated().reduce(sql.update("leads")) { $0.set($1.element, to: values[$1.offset]) }
+            .where("id", .equal, values[savedColumns.count])
+            .where("clinic_id", .equal, values[savedColumns.count + 1])
+            .query
+    }
+    private static let firstResponse = FixedStatement(arity: 3) { sql, values in
+        sql.update("leads").set("first_response_at", to: values[0]).set("updated_at", to: values[1])
+            .where("id", .equal, values[2]).where("first_response_at", .is, SQLLiteral.null).query
+    }
+    private static let findByID = FixedStatement(arity: 2) { sql, values in
+        sql.select().column(columns).from("leads").where("id", .equal, values[0]).where("clinic_id", .equal, values[1]).query
     }
 
     /// Open leads per owner among `owners`, for assignment caps.

@@ -166,15 +166,19 @@ public struct DeliveryStore: Sendable {
     }
 
     public func find(id: UUID, on database: (any Database)? = nil) async throws -> StoredDelivery? {
-        try await (database ?? store.db).sql.select()
+        try await Self.findByID.bind([id], on: (database ?? store.db).sql).first().map(StoredDelivery.init(row:))
+    }
+
+    /// Every normalisation reads its delivery: written once (`FixedStatement`).
+    private static let findByID = FixedStatement(arity: 1) { sql, values in
+        sql.select()
             .columns(
                 "id", "clinic_id", "channel_id", "provider", "dedupe_key", "event_type", "media_type", "body",
                 "correlation_id", "received_at", "status", "event_count", "error"
             )
             .from("deliveries")
-            .where("id", .equal, id)
-            .first()
-            .map(StoredDelivery.init(row:))
+            .where("id", .equal, values[0])
+            .query
     }
 
     /// Deliveries of one channel, newest first (for the console and tests).
@@ -193,13 +197,13 @@ public struct DeliveryStore: Sendable {
     }
 
     public func markProcessed(_ id: UUID, eventCount: Int, at date: Date, on database: any Database) async throws {
-        try await database.sql.update("deliveries")
-            .set("status", to: DeliveryStatus.processed.rawValue)
-            .set("event_count", to: eventCount)
-            .set("error", to: SQLLiteral.null)
-            .set("processed_at", to: date)
-            .where("id", .equal, id)
-            .run()
+        try await Self.markProcessed.bind([DeliveryStatus.processed.rawValue, eventCount, date, id], on: database.sql).run()
+    }
+
+    /// Every normalisation ends with it: written once (`FixedStatement`).
+    private static let markProcessed = FixedStatement(arity: 4) { sql, values in
+        sql.update("deliveries").set("status", to: values[0]).set("event_count", to: values[1]).set("error", to: SQLLiteral.null)
+            .set("processed_at", to: values[2]).where("id", .equal, values[3]).query
     }
 
     public func markFailed(_ id: UUID, error: String, at date: Date) async throws {

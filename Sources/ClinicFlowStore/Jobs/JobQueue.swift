@@ -33,18 +33,7 @@ public struct JobQueue: Sendable {
         let sql = (database ?? store.db).sql
         let now = clock()
         let id = UUID.timeOrdered(at: now)
-        let inserted = try await sql.insert(into: "jobs")
-            .columns(Self.insertColumns)
-            .values(
-                SQLBind(id), SQLBind(request.queue), SQLBind(request.kind),
-                SQLBind(String(decoding: request.payload, as: UTF8.self)), SQLBind(JobStatus.queued.rawValue),
-                SQLBind(0), SQLBind(max(1, request.maxAttempts ?? defaultMaxAttempts)), SQLBind(request.runAt ?? now),
-                bindOrNull(request.idempotencyKey), bindOrNull(request.clinicID), bindOrNull(request.correlationID),
-                SQLBind(now), SQLBind(now)
-            )
-            .ignoringConflicts(with: ["idempotency_key"])
-            .returning("id")
-            .first(decodingColumn: "id", as: UUID.self)
+        let inserted = try await Self.insertOne.bind(row(request, id: id, at: now), on: sql).first(decodingColumn: "id", as: UUID.self)
         // Idle workers in every process wake at commit (the table's trigger on PostgreSQL, M015).
         if let inserted { return .enqueued(id: inserted) }
         guard let key = request.idempotencyKey,
@@ -246,17 +235,31 @@ extension JobQueue {
     public func enqueue(contentsOf requests: [JobRequest], on database: (any Database)? = nil) async throws {
         guard !requests.isEmpty else { return }
         let now = clock()
-        var insert = (database ?? store.db).sql.insert(into: "jobs")
-            .columns(Self.insertColumns)
-        for request in requests {
-            insert = insert.values(
-                SQLBind(UUID.timeOrdered(at: now)), SQLBind(request.queue), SQLBind(request.kind),
-                SQLBind(String(decoding: request.payload, as: UTF8.self)), SQLBind(JobStatus.queued.rawValue),
-                SQLBind(0), SQLBind(max(1, request.maxAttempts ?? defaultMaxAttempts)), SQLBind(request.runAt ?? now),
-                bindOrNull(request.idempotencyKey), bindOrNull(request.clinicID), bindOrNull(request.correlationID),
-                SQLBind(now), SQLBind(now)
-            )
+        let rows = requests.map { row($0, id: UUID.timeOrdered(at: now), at: now) }
+        let database = database ?? store.db
+        guard rows.count > Self.insertMany.maxRows else {
+            return try await Self.insertMany.bind(rows: rows, on: database.sql)[0].run()
         }
-        try await insert.ignoringConflicts(with: ["idempotency_key"]).run()
+        // More than one statement: all of them or none.
+        try await database.withTransaction { transaction in
+            for query in Self.insertMany.bind(rows: rows, on: transaction.sql) { try await query.run() }
+        }
+    }
+
+    /// A job's row, in `insertColumns`' order.
+    private func row(_ request: JobRequest, id: UUID, at now: Date) -> [any Encodable & Sendable] {
+        [
+            id, request.queue, request.kind, String(decoding: request.payload, as: UTF8.self), JobStatus.queued.rawValue, 0,
+            max(1, request.maxAttempts ?? defaultMaxAttempts), request.runAt ?? now, request.idempotencyKey, request.clinicID,
+            request.correlationID, now, now,
+        ]
+    }
+
+    // Most leads queue a job or two: their inserts are written once (`FixedStatement`, `FixedInsert`).
+    private static let insertOne = FixedStatement(arity: insertColumns.names.count) { sql, values in
+        sql.insert(into: "jobs").columns(insertColumns).values(values).ignoringConflicts(with: ["idempotency_key"]).returning("id").query
+    }
+    private static let insertMany = FixedInsert(columns: insertColumns.names.count) { sql, rows in
+        rows.reduce(sql.insert(into: "jobs").columns(insertColumns)) { $0.values($1) }.ignoringConflicts(with: ["idempotency_key"]).query
     }
 }
