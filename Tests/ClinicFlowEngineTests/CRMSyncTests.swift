@@ -251,7 +251,7 @@ import Testing
             let lead = try #require(try await harness.components.leads.openLead(contactID: caller.id))
             #expect(lead.score != nil && lead.scoredAt != nil, "the transcript was scored")
             #expect(lead.urgent, "a red flag said on the phone counts as one written")
-            let texts = try await harness.components.conversations.recentInboundTexts(contactID: caller.id, clinicID: harness.clinic.id, limit: 5)
+            let texts = try await harness.components.conversations.recentInboundTexts(contactID: caller.id, clinicID: harness.clinic.id)
             #expect(texts.first?.contains("severe pain") == true)
             #expect(whatsapp.sent.isEmpty, "an answered call needs no text-back")
 

@@ -135,7 +135,7 @@ import Testing
                 _ = try await queue.lease(limit: 3 + round, for: 30, workerID: "prepared-once")
                 // Equalities on indexed columns with ORDER BY, run once per lead by the pipeline.
                 _ = try await leads.leads(contactID: contactID, clinicID: clinicID)
-                _ = try await conversations.recentInboundTexts(contactID: contactID, clinicID: clinicID, limit: 5)
+                _ = try await conversations.recentInboundTexts(contactID: contactID, clinicID: clinicID)
                 _ = try await channels.list(clinicID: clinicID)
                 _ = try await PipelineRepository(store: store).pipeline(clinicID: clinicID)
             }

@@ -45,7 +45,7 @@ struct LeadScoring: Sendable {
             try await components.contacts.find(id: lead.contactID, clinicID: clinicID, identities: false, on: database)
         }
         guard let contact else { return nil }
-        let texts = try await components.conversations.recentInboundTexts(contactID: contact.id, clinicID: clinicID, limit: 5, on: database)
+        let texts = try await components.conversations.recentInboundTexts(contactID: contact.id, clinicID: clinicID, on: database)
         let history = known?.newContact != nil
             ? [] : try await components.leads.leads(contactID: contact.id, clinicID: clinicID, on: database).filter { $0.id != lead.id }
         let input = ScoringInput(

@@ -16,13 +16,7 @@ public struct ContactRepository: Sendable {
     public func create(_ contact: Contact, on database: (any Database)? = nil) async throws -> Contact {
         let sql = (database ?? store.db).sql
         let now = clock()
-        try await sql.insert(into: "contacts")
-            .columns("id", "clinic_id", "name", "phone", "email", "created_at", "updated_at")
-            .values(
-                SQLBind(contact.id), SQLBind(contact.clinicID), bindOrNull(contact.name), bindOrNull(contact.phone),
-                bindOrNull(contact.email), SQLBind(now), SQLBind(now)
-            )
-            .run()
+        try await Self.insertContact.bind([contact.id, contact.clinicID, contact.name, contact.phone, contact.email, now, now], on: sql).run()
         try await link(contact.identities, to: contact.id, clinicID: contact.clinicID, on: database)
         var created = contact
         created.createdAt = now
@@ -34,15 +28,18 @@ public struct ContactRepository: Sendable {
     /// (the unique index decides, so two concurrent workers cannot both claim one).
     public func link(_ identities: [ContactIdentity], to contactID: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws {
         guard !identities.isEmpty else { return }
-        var insert = (database ?? store.db).sql.insert(into: "contact_identities")
-            .columns("id", "clinic_id", "contact_id", "kind", "value", "created_at")
-        for identity in identities {
-            insert = insert.values(
-                SQLBind(UUID.timeOrdered()), SQLBind(clinicID), SQLBind(contactID), SQLBind(identity.kind.rawValue),
-                SQLBind(identity.value), SQLBind(clock())
-            )
-        }
-        try await insert.ignoringConflicts(with: ["clinic_id", "kind", "value"]).run()
+        let rows: [[any Encodable & Sendable]] = identities.map { [UUID.timeOrdered(), clinicID, contactID, $0.kind.rawValue, $0.value, clock()] }
+        try await Self.insertIdentities.run(rows: rows, on: database ?? store.db)
+    }
+
+    // Every new person's contact and identities: written once (`FixedStatement`, `FixedInsert`).
+    private static let insertContact = FixedStatement(arity: 7) { sql, values in
+        sql.insert(into: "contacts").columns("id", "clinic_id", "name", "phone", "email", "created_at", "updated_at").values(values).query
+    }
+    private static let insertIdentities = FixedInsert(columns: 6) { sql, rows in
+        rows.reduce(sql.insert(into: "contact_identities").columns("id", "clinic_id", "contact_id", "kind", "value", "created_at")) { $0.values($1) }
+            .ignoringConflicts(with: ["clinic_id", "kind", "value"])
+            .query
     }
 
     /// The contacts these identities already belong to.
@@ -102,9 +99,7 @@ public struct ContactRepository: Sendable {
 
     /// The contact (without identities) and whether they opted out, in one read: what a send checks.
     public func findWithConsent(id: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> (contact: Contact, optedOut: Bool)? {
-        guard let row = try await select(on: database).column("opted_out_at").where("id", .equal, id).where("clinic_id", .equal, clinicID).first() else {
-            return nil
-        }
+        guard let row = try await Self.findWithConsent.bind([id, clinicID], on: (database ?? store.db).sql).first() else { return nil }
         return (try Self.contact(row: row), try row.decode(column: "opted_out_at", as: Date?.self) != nil)
     }
 
@@ -229,9 +224,13 @@ public struct ContactRepository: Sendable {
     }
 
     private func select(on database: (any Database)?) -> SQLSelectBuilder {
-        (database ?? store.db).sql.select()
-            .columns("id", "clinic_id", "name", "phone", "email", "merged_into", "created_at", "updated_at")
-            .from("contacts")
+        (database ?? store.db).sql.select().column(Self.columns).from("contacts")
+    }
+
+    private static let columns = ColumnList(["id", "clinic_id", "name", "phone", "email", "merged_into", "created_at", "updated_at"])
+    /// Every send reads it: written once (`FixedStatement`).
+    private static let findWithConsent = FixedStatement(arity: 2) { sql, values in
+        sql.select().column(columns).column("opted_out_at").from("contacts").where("id", .equal, values[0]).where("clinic_id", .equal, values[1]).query
     }
 
     private func withIdentities(_ contact: Contact, on database: (any Database)?) async throws -> Contact {

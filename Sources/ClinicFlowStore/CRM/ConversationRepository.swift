@@ -171,13 +171,21 @@ public struct ConversationRepository: Sendable {
         return message
     }
 
-    /// The contact's latest inbound texts, newest first, across channels.
-    public func recentInboundTexts(contactID: UUID, clinicID: UUID, limit: Int, on database: (any Database)? = nil) async throws -> [String] {
-        try await (database ?? store.db).sql.select().column("body").from("messages")
-            .where("contact_id", .equal, contactID).where("clinic_id", .equal, clinicID)
-            .where("direction", .equal, Message.Direction.inbound.rawValue).where("body", .isNot, SQLLiteral.null)
-            .orderBy("sent_at", .descending).limit(limit)
+    /// The contact's latest inbound texts (`recentInboundLimit` at most), newest first, across channels.
+    public func recentInboundTexts(contactID: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws -> [String] {
+        try await Self.recentInbound.bind([contactID, clinicID, Message.Direction.inbound.rawValue], on: (database ?? store.db).sql)
             .all(decodingColumn: "body", as: String.self)
+    }
+
+    /// What scoring reads of a person's messages: their latest few.
+    public static let recentInboundLimit = 5
+    /// Scoring reads it for every lead: written once (`FixedStatement`), so its limit is part of the text.
+    private static let recentInbound = FixedStatement(arity: 3) { sql, values in
+        sql.select().column("body").from("messages")
+            .where("contact_id", .equal, values[0]).where("clinic_id", .equal, values[1])
+            .where("direction", .equal, values[2]).where("body", .isNot, SQLLiteral.null)
+            .orderBy("sent_at", .descending).limit(recentInboundLimit)
+            .query
     }
 
     private func select(on database: (any Database)?) -> SQLSelectBuilder {

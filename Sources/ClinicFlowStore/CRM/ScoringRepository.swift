@@ -21,15 +21,36 @@ public struct ScoringRepository: Sendable {
     // MARK: Score history
 
     public func record(_ score: LeadScore, leadID: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws {
-        try await (database ?? store.db).sql.insert(into: "lead_scores")
+        let values: [any Encodable & Sendable] = [
+            UUID.timeOrdered(), clinicID, leadID, score.score, score.temperature.rawValue, score.confidence,
+            String(decoding: try Self.plainEncoder.encode(score.reasons), as: UTF8.self), score.procedure, score.budgetMentioned,
+            score.urgency.rawValue, score.scorer, score.fallbackReason, clock(),
+        ]
+        try await Self.insertScore.bind(values, on: (database ?? store.db).sql).run()
+    }
+
+    // What scoring writes for most leads (a score, often a task and a notification): written once
+    // (`FixedStatement`). The encoder is shared: making one costs about as much as using it.
+    private static let plainEncoder = JSONEncoder()
+    private static let insertScore = FixedStatement(arity: 13) { sql, values in
+        sql.insert(into: "lead_scores")
             .columns("id", "clinic_id", "lead_id", "score", "temperature", "confidence", "reasons", "procedure", "budget_mentioned", "urgency", "scorer", "fallback_reason", "created_at")
-            .values(
-                SQLBind(UUID.timeOrdered()), SQLBind(clinicID), SQLBind(leadID), SQLBind(score.score), SQLBind(score.temperature.rawValue),
-                SQLBind(score.confidence), SQLBind(String(decoding: try JSONEncoder().encode(score.reasons), as: UTF8.self)),
-                bindOrNull(score.procedure), SQLBind(score.budgetMentioned), SQLBind(score.urgency.rawValue), SQLBind(score.scorer),
-                bindOrNull(score.fallbackReason), SQLBind(clock())
-            )
-            .run()
+            .values(values)
+            .query
+    }
+    private static let insertTask = FixedStatement(arity: 12) { sql, values in
+        sql.insert(into: "tasks")
+            .columns("id", "clinic_id", "lead_id", "assignee_id", "kind", "priority", "title", "status", "due_at", "idempotency_key", "created_at", "updated_at")
+            .values(values)
+            .ignoringConflicts(with: ["idempotency_key"]).returning("id")
+            .query
+    }
+    private static let insertNotification = FixedStatement(arity: 8) { sql, values in
+        sql.insert(into: "notifications")
+            .columns("id", "clinic_id", "user_id", "lead_id", "kind", "title", "idempotency_key", "created_at")
+            .values(values)
+            .ignoringConflicts(with: ["idempotency_key"])
+            .query
     }
 
     /// A lead's scores, newest first.
@@ -87,14 +108,10 @@ public struct ScoringRepository: Sendable {
     @discardableResult
     public func createTask(_ task: Task, key: String, on database: (any Database)? = nil) async throws -> Bool {
         let now = clock()
-        let row = try await (database ?? store.db).sql.insert(into: "tasks")
-            .columns("id", "clinic_id", "lead_id", "assignee_id", "kind", "priority", "title", "status", "due_at", "idempotency_key", "created_at", "updated_at")
-            .values(
-                SQLBind(task.id), SQLBind(task.clinicID), bindOrNull(task.leadID), bindOrNull(task.assigneeID), SQLBind(task.kind),
-                SQLBind(task.priority), SQLBind(task.title), SQLBind(task.status), bindOrNull(task.dueAt), SQLBind(key), SQLBind(now), SQLBind(now)
-            )
-            .ignoringConflicts(with: ["idempotency_key"]).returning("id").first()
-        return row != nil
+        let values: [any Encodable & Sendable] = [
+            task.id, task.clinicID, task.leadID, task.assigneeID, task.kind, task.priority, task.title, task.status, task.dueAt, key, now, now,
+        ]
+        return try await Self.insertTask.bind(values, on: (database ?? store.db).sql).first() != nil
     }
 
     public func tasks(clinicID: UUID, status: String? = "open", limit: Int = 100, offset: Int = 0, on database: (any Database)? = nil) async throws -> [Task] {
@@ -131,10 +148,9 @@ public struct ScoringRepository: Sendable {
     }
 
     public func notify(clinicID: UUID, userID: UUID?, leadID: UUID?, kind: String, title: String, key: String, on database: (any Database)? = nil) async throws {
-        try await (database ?? store.db).sql.insert(into: "notifications")
-            .columns("id", "clinic_id", "user_id", "lead_id", "kind", "title", "idempotency_key", "created_at")
-            .values(SQLBind(UUID.timeOrdered()), SQLBind(clinicID), bindOrNull(userID), bindOrNull(leadID), SQLBind(kind), SQLBind(title), SQLBind(key), SQLBind(clock()))
-            .ignoringConflicts(with: ["idempotency_key"]).run()
+        try await Self.insertNotification.bind(
+            [UUID.timeOrdered(), clinicID, userID, leadID, kind, title, key, clock()], on: (database ?? store.db).sql
+        ).run()
     }
 
     /// Notifications for this user (theirs and the clinic-wide ones), newest first.

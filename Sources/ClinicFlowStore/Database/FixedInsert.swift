@@ -1,3 +1,4 @@
+import FluentKit
 import SQLKit
 import Synchronization
 
@@ -38,6 +39,15 @@ final class FixedInsert: Sendable {
                 values.append(contentsOf: row)
             }
             return FixedQuery(database: database, query: FixedStatement.Bound(text: text(rows: chunk.count, on: database), values: values))
+        }
+    }
+
+    /// Writes `rows`: in one statement when they fit, else in several in one transaction (all or none).
+    func run(rows: [[any Encodable & Sendable]], on database: any Database) async throws {
+        guard !rows.isEmpty else { return }
+        guard rows.count > maxRows else { return try await bind(rows: rows, on: database.sql)[0].run() }
+        try await database.withTransaction { transaction in
+            for query in self.bind(rows: rows, on: transaction.sql) { try await query.run() }
         }
     }
 

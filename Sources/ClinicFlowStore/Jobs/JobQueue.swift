@@ -236,14 +236,7 @@ extension JobQueue {
         guard !requests.isEmpty else { return }
         let now = clock()
         let rows = requests.map { row($0, id: UUID.timeOrdered(at: now), at: now) }
-        let database = database ?? store.db
-        guard rows.count > Self.insertMany.maxRows else {
-            return try await Self.insertMany.bind(rows: rows, on: database.sql)[0].run()
-        }
-        // More than one statement: all of them or none.
-        try await database.withTransaction { transaction in
-            for query in Self.insertMany.bind(rows: rows, on: transaction.sql) { try await query.run() }
-        }
+        try await Self.insertMany.run(rows: rows, on: database ?? store.db)
     }
 
     /// A job's row, in `insertColumns`' order.

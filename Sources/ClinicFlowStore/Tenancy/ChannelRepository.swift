@@ -77,15 +77,18 @@ public struct ChannelRepository: Sendable {
     }
 
     public func list(clinicID: UUID? = nil, on database: (any Database)? = nil) async throws -> [ClinicChannel] {
-        var query = select(on: database)
-        if let clinicID { query = query.where("clinic_id", .equal, clinicID) }
-        return try await query.orderBy("name").all().map(ClinicChannel.init(row:))
+        guard let clinicID else { return try await select(on: database).orderBy("name").all().map(ClinicChannel.init(row:)) }
+        return try await Self.listOfClinic.bind([clinicID], on: (database ?? store.db).sql).all().map(ClinicChannel.init(row:))
+    }
+
+    private static let columns = ColumnList(["id", "clinic_id", "provider", "name", "business_number", "business_account_id", "department", "settings", "active"])
+    /// A clinic's channels, read in every lead's intake (its CRM channels): written once (`FixedStatement`).
+    private static let listOfClinic = FixedStatement(arity: 1) { sql, values in
+        sql.select().column(columns).from("channels").where("clinic_id", .equal, values[0]).orderBy("name").query
     }
 
     private func select(on database: (any Database)?) -> SQLSelectBuilder {
-        (database ?? store.db).sql.select()
-            .columns("id", "clinic_id", "provider", "name", "business_number", "business_account_id", "department", "settings", "active")
-            .from("channels")
+        (database ?? store.db).sql.select().column(Self.columns).from("channels")
     }
 
     private func seal(_ credentials: ChannelCredentials, for id: UUID) throws -> Data {
