@@ -4,6 +4,7 @@ import ClinicFlowTestSupport
 import FluentKit
 import Foundation
 import SQLKit
+import Synchronization
 import Testing
 
 /// Events appended "later" in a transaction: held back on SQLite and written together, with the
@@ -88,6 +89,33 @@ import Testing
             }
             #expect(failed == [2, 4])
             #expect(try await events.events(after: 0).map(\.idempotencyKey) == ["1-held", "3-held"])
+        }
+    }
+
+    /// A batch in one transaction: all together when every item goes through; when one throws,
+    /// again each in a savepoint, so only that one is lost (and one that failed only the first time
+    /// goes through the second).
+    @Test(arguments: TestDatabase.available)
+    func aBatchInOneTransactionLosesOnlyTheItemThatKeepsFailing(database: TestDatabase) async throws {
+        try await withTestStore(database) { store, _ in
+            let events = EventStore(store: store)
+            let allThrough = try await store.db.eachInOneTransaction([1, 2, 3]) { item, transaction in
+                try await events.appendLater(draft("a-\(item)"), on: transaction)
+            }
+            #expect(allThrough.isEmpty)
+
+            let firstTries = Mutex<Set<Int>>([])
+            let failed = try await store.db.eachInOneTransaction([1, 2, 3, 4]) { item, transaction in
+                try await events.appendLater(draft("b-\(item)"), on: transaction)
+                try await events.append(draft("b-\(item)-now"), on: transaction)
+                // Item 1 fails once only (the first run, all together): the run with savepoints takes it.
+                if item == 1, firstTries.withLock({ $0.insert(item).inserted }) { throw Rollback() }
+                if item == 2 { throw Rollback() }
+            }
+            #expect(failed.map(\.item) == [2])
+            #expect(try await events.events(after: 0).map(\.idempotencyKey) == [
+                "a-1", "a-2", "a-3", "b-1", "b-1-now", "b-3", "b-3-now", "b-4", "b-4-now",
+            ])
         }
     }
 

@@ -69,9 +69,9 @@ public struct NormalizeDeliveryJob: Sendable {
         }
     }
 
-    /// Several deliveries in one transaction, each in a savepoint of its own: one that fails is
-    /// rolled back alone and then handled as a single run would handle it (its fallback jobs).
-    /// If the transaction itself fails, each delivery runs alone.
+    /// Several deliveries in one transaction (`eachInOneTransaction`): one that fails is rolled back
+    /// alone and then handled as a single run would handle it (its fallback jobs). If the
+    /// transaction itself fails, each delivery runs alone.
     func run(batch jobs: [(deliveryID: UUID, context: JobContext)]) async -> [Result<Void, any Error>] {
         var results = [Result<Void, any Error>](repeating: .success(()), count: jobs.count)
         var prepared: [(index: Int, delivery: Prepared)] = []
@@ -85,11 +85,10 @@ public struct NormalizeDeliveryJob: Sendable {
         guard !prepared.isEmpty else { return results }
         let failures: [(index: Int, delivery: Prepared, error: any Error)]
         do {
-            let batch = prepared
-            failures = try await components.store.db.withTransaction { transaction in
-                try await transaction.eachInSavepoint(batch) { item in try await takeIn(item.delivery, on: transaction) }
-                    .map { ($0.item.index, $0.item.delivery, $0.error) }
+            failures = try await components.store.db.eachInOneTransaction(prepared) { item, transaction in
+                try await takeIn(item.delivery, on: transaction)
             }
+            .map { ($0.item.index, $0.item.delivery, $0.error) }
         } catch {
             prepared.first?.delivery.context.logger.warning("normalising deliveries together failed; each runs alone", metadata: [
                 "deliveries": "\(prepared.count)", "error_type": "\(type(of: error))",

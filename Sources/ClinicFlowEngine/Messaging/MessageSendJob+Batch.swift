@@ -7,7 +7,7 @@ import Logging
 extension MessageSendJob {
     /// Sends several due messages: claimed in one transaction, sent side by side (one after another
     /// within a conversation, in the order they fell due, so a patient reads them in the order they
-    /// were written), and those the providers took recorded in one transaction, each in a savepoint.
+    /// were written), and those the providers took recorded in one transaction (`eachInOneTransaction`).
     /// A message that cannot be claimed, or whose record fails, goes the single run's way.
     func run(batch jobs: [(messageID: UUID, context: JobContext)]) async -> [Result<Void, any Error>] {
         let claimed = await claim(jobs.map(\.messageID), logger: jobs[0].context.logger)
@@ -71,16 +71,16 @@ extension MessageSendJob {
         }
     }
 
-    /// Records sent messages in one transaction, each in a savepoint; one whose record fails is
+    /// Records sent messages in one transaction (`eachInOneTransaction`); one whose record fails is
     /// recorded alone, and all are if the transaction fails. Returns the failures by position.
     private func recordTogether(_ sent: [Sent], logger: Logger) async -> [(Int, any Error)] {
         guard sent.count > 1 else { return await recordAlone(sent, positions: Array(sent.indices)) }
         let failed: [Int]
         do {
-            failed = try await components.store.db.withTransaction { transaction in
-                try await transaction.eachInSavepoint(Array(sent.enumerated())) { item in try await self.record(item.element, on: transaction) }
-                    .map(\.item.offset)
+            failed = try await components.store.db.eachInOneTransaction(Array(sent.indices)) { index, transaction in
+                try await self.record(sent[index], on: transaction)
             }
+            .map(\.item)
         } catch {
             logger.warning("recording sent messages together failed; each is recorded alone", metadata: ["messages": "\(sent.count)", "error_type": "\(type(of: error))"])
             return await recordAlone(sent, positions: Array(sent.indices))
