@@ -42,7 +42,7 @@ extension UUID {
                     guard utf8[at] == UInt8(ascii: "-") else { return false }
                     at += 1
                 }
-                guard let high = hexValue(utf8[at]), let low = hexValue(utf8[at + 1]) else { return false }
+                guard let high = HexDigit.value(utf8[at]), let low = HexDigit.value(utf8[at + 1]) else { return false }
                 bytes[index] = high << 4 | low
                 at += 2
             }
@@ -51,11 +51,15 @@ extension UUID {
         return complete ? value : nil
     }
 
-    private static func hexValue(_ character: UInt8) -> UInt8? {
+}
+
+public enum HexDigit {
+    /// The value of one hex digit of either case; nil for any other byte.
+    public static func value(_ character: UInt8) -> UInt8? {
         switch character {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
         case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
         default: nil
         }
     }
