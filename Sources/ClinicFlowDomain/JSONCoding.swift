@@ -26,4 +26,11 @@ public enum JSONCoding {
 
     /// Foundation's defaults, for provider payloads and other documents without ISO-8601 dates.
     public static let plainDecoder = JSONDecoder()
+    /// Foundation's defaults, as settings, states and other stored documents have always been written.
+    public static let plainEncoder = JSONEncoder()
+
+    /// `value` as JSON text with Foundation's defaults (`plainEncoder`).
+    public static func plainText<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try plainEncoder.encode(value), as: UTF8.self)
+    }
 }

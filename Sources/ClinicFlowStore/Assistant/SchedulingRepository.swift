@@ -57,15 +57,13 @@ public struct SchedulingRepository: Sendable {
         self.clock = clock
     }
 
-    private static func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
-
     public func create(_ practitioner: Practitioner, on database: (any Database)? = nil) async throws -> Practitioner {
         try await (database ?? store.db).sql.insert(into: "practitioners")
             .columns("id", "clinic_id", "name", "active", "availability", "procedures", "email", "exceptions", "created_at")
             .values(
                 SQLBind(practitioner.id), SQLBind(practitioner.clinicID), SQLBind(practitioner.name), SQLBind(practitioner.active),
-                SQLBind(try Self.json(practitioner.availability)), SQLBind(try Self.json(practitioner.procedures)),
-                bindOrNull(practitioner.email?.lowercased()), SQLBind(try Self.json(practitioner.exceptions)), SQLBind(clock())
+                SQLBind(try JSONCoding.plainText(practitioner.availability)), SQLBind(try JSONCoding.plainText(practitioner.procedures)),
+                bindOrNull(practitioner.email?.lowercased()), SQLBind(try JSONCoding.plainText(practitioner.exceptions)), SQLBind(clock())
             ).run()
         return practitioner
     }
@@ -78,8 +76,8 @@ public struct SchedulingRepository: Sendable {
         else { return false }
         try await sql.update("practitioners")
             .set("name", to: practitioner.name).set("active", to: practitioner.active)
-            .set("availability", to: try Self.json(practitioner.availability)).set("procedures", to: try Self.json(practitioner.procedures))
-            .set("email", to: bindOrNull(practitioner.email?.lowercased())).set("exceptions", to: try Self.json(practitioner.exceptions))
+            .set("availability", to: try JSONCoding.plainText(practitioner.availability)).set("procedures", to: try JSONCoding.plainText(practitioner.procedures))
+            .set("email", to: bindOrNull(practitioner.email?.lowercased())).set("exceptions", to: try JSONCoding.plainText(practitioner.exceptions))
             .where("id", .equal, practitioner.id).where("clinic_id", .equal, practitioner.clinicID).run()
         return true
     }

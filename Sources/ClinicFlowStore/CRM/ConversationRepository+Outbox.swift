@@ -107,13 +107,10 @@ extension ConversationRepository {
     }
 
     public func saveAssistantState(_ state: AssistantState, conversationID: UUID, on database: (any Database)? = nil) async throws {
-        let json = String(decoding: try Self.stateEncoder.encode(state), as: UTF8.self)
+        let json = try JSONCoding.plainText(state)
         try await Self.saveState.bind([json, state.stage.rawValue, now(), conversationID], on: (database ?? store.db).sql).run()
     }
 
-    /// Foundation's defaults, as the state was always written; shared, since making an encoder
-    /// costs about as much as encoding a state with it.
-    private static let stateEncoder = JSONEncoder()
     private static let saveState = FixedStatement(arity: 4) { sql, values in
         sql.update("conversations").set("assistant_state", to: values[0]).set("assistant_stage", to: values[1]).set("updated_at", to: values[2])
             .where("id", .equal, values[3]).query

@@ -45,7 +45,7 @@ public struct ConversationRepository: Sendable {
             message.id, message.clinicID, message.conversationID, message.contactID, message.channelID, message.direction.rawValue,
             message.providerMessageID, message.body, message.mediaKind?.rawValue, message.status, message.author, message.sentAt,
             message.purpose?.rawValue, message.templateName, message.error,
-            try message.template.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }, now, now, idempotencyKey,
+            try message.template.map(JSONCoding.plainText), now, now, idempotencyKey,
         ]
         let inserted = try await (message.direction == .inbound ? Self.insertInbound : Self.insertOutbound).bind(values, on: sql).first()
         guard inserted != nil else { return false }

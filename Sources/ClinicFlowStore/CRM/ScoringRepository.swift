@@ -23,15 +23,14 @@ public struct ScoringRepository: Sendable {
     public func record(_ score: LeadScore, leadID: UUID, clinicID: UUID, on database: (any Database)? = nil) async throws {
         let values: [any Encodable & Sendable] = [
             UUID.timeOrdered(), clinicID, leadID, score.score, score.temperature.rawValue, score.confidence,
-            String(decoding: try Self.plainEncoder.encode(score.reasons), as: UTF8.self), score.procedure, score.budgetMentioned,
+            try JSONCoding.plainText(score.reasons), score.procedure, score.budgetMentioned,
             score.urgency.rawValue, score.scorer, score.fallbackReason, clock(),
         ]
         try await Self.insertScore.bind(values, on: (database ?? store.db).sql).run()
     }
 
     // What scoring writes for most leads (a score, often a task and a notification): written once
-    // (`FixedStatement`). The encoder is shared: making one costs about as much as using it.
-    private static let plainEncoder = JSONEncoder()
+    // (`FixedStatement`).
     private static let insertScore = FixedStatement(arity: 13) { sql, values in
         sql.insert(into: "lead_scores")
             .columns("id", "clinic_id", "lead_id", "score", "temperature", "confidence", "reasons", "procedure", "budget_mentioned", "urgency", "scorer", "fallback_reason", "created_at")
@@ -196,7 +195,6 @@ public struct ScoringRepository: Sendable {
     public func save(_ settings: ClinicSettings, llmAPIKey: String?, clinicID: UUID, on database: (any Database)? = nil) async throws {
         defer { recentSettings.forget(clinicID) }
         let sql = (database ?? store.db).sql
-        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
         let existingKey = try await sql.select().column("llm_api_key").from("clinic_settings").where("clinic_id", .equal, clinicID)
             .first(decodingColumn: "llm_api_key", as: Data?.self) ?? nil
         let key: Data? = switch llmAPIKey {
@@ -206,7 +204,8 @@ public struct ScoringRepository: Sendable {
         }
         try await ensureRow(clinicID, on: sql)
         try await sql.update("clinic_settings")
-            .set("scoring", to: try json(settings.vocabulary)).set("routing", to: try json(settings.routing)).set("llm", to: try json(settings.llm))
+            .set("scoring", to: try JSONCoding.plainText(settings.vocabulary)).set("routing", to: try JSONCoding.plainText(settings.routing))
+            .set("llm", to: try JSONCoding.plainText(settings.llm))
             .set("llm_api_key", to: bindOrNull(key)).set("updated_at", to: clock())
             .where("clinic_id", .equal, clinicID).run()
     }
@@ -227,7 +226,7 @@ public struct ScoringRepository: Sendable {
         defer { recentAssistantSettings.forget(clinicID) }
         let sql = (database ?? store.db).sql
         try await ensureRow(clinicID, on: sql)
-        try await sql.update("clinic_settings").set("assistant", to: String(decoding: try JSONEncoder().encode(settings), as: UTF8.self))
+        try await sql.update("clinic_settings").set("assistant", to: try JSONCoding.plainText(settings))
             .set("updated_at", to: clock()).where("clinic_id", .equal, clinicID).run()
     }
 
@@ -241,7 +240,7 @@ public struct ScoringRepository: Sendable {
     public func saveSchedulingSettings(_ settings: SchedulingSettings, clinicID: UUID, on database: (any Database)? = nil) async throws {
         let sql = (database ?? store.db).sql
         try await ensureRow(clinicID, on: sql)
-        try await sql.update("clinic_settings").set("scheduling", to: String(decoding: try JSONEncoder().encode(settings), as: UTF8.self))
+        try await sql.update("clinic_settings").set("scheduling", to: try JSONCoding.plainText(settings))
             .set("updated_at", to: clock()).where("clinic_id", .equal, clinicID).run()
     }
 

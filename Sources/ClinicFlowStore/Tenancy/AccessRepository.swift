@@ -110,7 +110,7 @@ public struct AccessRepository: Sendable {
             var update = transaction.sql.update("users")
                 .set("name", to: user.name)
                 .set("max_open_leads", to: bindOrNull(user.maxOpenLeads))
-                .set("working_hours", to: bindOrNull(try user.workingHours.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }))
+                .set("working_hours", to: bindOrNull(try user.workingHours.map(JSONCoding.plainText)))
                 .set("role", to: user.role.rawValue)
                 .set("agency_id", to: bindOrNull(user.agencyID))
                 .set("active", to: user.active)
