@@ -50,7 +50,6 @@ extension UUID {
         }
         return complete ? value : nil
     }
-
 }
 
 public enum HexDigit {
