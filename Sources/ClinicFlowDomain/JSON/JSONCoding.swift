@@ -3,8 +3,22 @@ import Foundation
 /// One JSON convention for everything ClinicFlow stores: sorted keys (stable bytes for hashing
 /// and idempotency) and ISO-8601 dates.
 public enum JSONCoding {
+    /// Written by `SortedJSONEncoder`, which leaves to Foundation what it does not write itself
+    /// (and any error, so a failing value reports it with Foundation's words and coding path).
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
-        try encoder.encode(value)
+        let written: Data
+        do {
+            written = try SortedJSONEncoder.encode(value)
+        } catch {
+            return try encoder.encode(value)
+        }
+        #if DEBUG
+        // Every payload the test suite writes is checked against Foundation's bytes.
+        if let foundation = try? encoder.encode(value), foundation != written {
+            assertionFailure("SortedJSONEncoder wrote \(T.self) differently from Foundation")
+        }
+        #endif
+        return written
     }
 
     /// Shared, because making a coder costs about as much as coding a small document with it
