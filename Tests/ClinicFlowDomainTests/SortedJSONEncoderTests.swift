@@ -62,13 +62,36 @@ import Testing
 
     @Test func whatFoundationFormatsItsOwnWayIsLeftToIt() throws {
         let declined: [any Encodable] = [
-            [1.5], [Float(0.1)], Data([1, 2, 3]), ["url": URL(string: "https://clinic.example/a?b=c")!], [Decimal(string: "1.50")!],
+            Data([1, 2, 3]), ["url": URL(string: "https://clinic.example/a?b=c")!], [Decimal(string: "1.50")!],
             [Date(timeIntervalSinceReferenceDate: -12_654_403_201)], [Date(timeIntervalSinceReferenceDate: 252_423_993_600)],
             [Nothing()], TwiceTheSameKey(), Derived(),
         ]
         for value in declined {
             #expect(throws: SortedJSONEncoder.Unsupported.self) { try SortedJSONEncoder.encode(value) }
             #expect(try JSONCoding.encode(value) == foundation.encode(value), "\(type(of: value))")
+        }
+    }
+
+    @Test func floatingPointIsWrittenAsFoundationWritesIt() throws {
+        var random = SystemRandomNumberGenerator()
+        var doubles: [Double] = [0, -0.0, 1, -1, 0.85, 0.1, 100, 1e15, 1e16, 1e20, 1e-7, 123_456.789, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .pi]
+        var floats: [Float] = [0, 0.1, 0.85, 1, 1e20, -3.5, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
+        for _ in 0..<5_000 {
+            let double = Double(bitPattern: UInt64.random(in: .min ... .max, using: &random))
+            if double.isFinite { doubles.append(double) }
+            doubles.append(Double(Int.random(in: -1_000_000...1_000_000, using: &random)) / 100)
+            let float = Float(bitPattern: UInt32.random(in: .min ... .max, using: &random))
+            if float.isFinite { floats.append(float) }
+        }
+        for double in doubles {
+            #expect(try SortedJSONEncoder.encode(["value": double]) == foundation.encode(["value": double]), "\(double)")
+        }
+        for float in floats {
+            #expect(try SortedJSONEncoder.encode([float]) == foundation.encode([float]), "\(float)")
+        }
+        for notANumber in [Double.nan, .infinity, -.infinity] {
+            #expect(throws: SortedJSONEncoder.Unsupported.self) { try SortedJSONEncoder.encode([notANumber]) }
+            #expect(throws: EncodingError.self) { try JSONCoding.encode([notANumber]) }
         }
     }
 
@@ -89,7 +112,7 @@ import Testing
 // MARK: - Values
 
 private indirect enum Sample: Encodable {
-    case text(String), int(Int), int64(Int64), uint8(UInt8), bool(Bool), null, date(Date), uuid(UUID)
+    case text(String), int(Int), int64(Int64), uint8(UInt8), bool(Bool), null, date(Date), uuid(UUID), double(Double)
     case object([String: Sample]), array([Sample]), record(Record)
 
     static func random(depth: Int, using random: inout SystemRandomNumberGenerator) -> Sample {
@@ -101,7 +124,7 @@ private indirect enum Sample: Encodable {
         case 4: .bool(Bool.random(using: &random))
         case 5: .null
         case 6: .date(Date(timeIntervalSince1970: Double.random(in: -1e9...4e9, using: &random)))
-        case 7: .uuid(UUID())
+        case 7: Bool.random(using: &random) ? .uuid(UUID()) : .double(Double(Int.random(in: -99_999...99_999, using: &random)) / 1_000)
         case 8:
             .object(Dictionary((0..<Int.random(in: 0...5, using: &random)).map { _ in (String.randomText(using: &random), Sample.random(depth: depth + 1, using: &random)) }) { first, _ in first })
         case 9: .array((0..<Int.random(in: 0...5, using: &random)).map { _ in Sample.random(depth: depth + 1, using: &random) })
@@ -120,6 +143,7 @@ private indirect enum Sample: Encodable {
         case .null: try single.encodeNil()
         case .date(let value): try single.encode(value)
         case .uuid(let value): try single.encode(value)
+        case .double(let value): try single.encode(value)
         case .object(let value): try value.encode(to: encoder)
         case .array(let value): try value.encode(to: encoder)
         case .record(let value): try single.encode(value)
@@ -135,6 +159,8 @@ private struct Record: Encodable {
     var count: Int
     var small: Int16?
     var big: UInt64
+    var confidence: Double
+    var ratio: Float?
     var flag: Bool?
     var when: Date?
     var id: UUID
@@ -155,6 +181,7 @@ private struct Record: Encodable {
         return Record(
             name: .randomText(using: &random), note: maybe { .randomText(using: &random) }, count: Int.random(in: -1_000_000...1_000_000, using: &random),
             small: maybe { Int16.random(in: .min ... .max, using: &random) }, big: UInt64.random(in: .min ... .max, using: &random),
+            confidence: Double.random(in: 0...1, using: &random), ratio: maybe { Float.random(in: -10...10, using: &random) },
             flag: maybe { Bool.random(using: &random) }, when: maybe { Date(timeIntervalSinceReferenceDate: Double.random(in: -1e9...1e9, using: &random)) },
             id: UUID(), tags: (0..<Int.random(in: 0...3, using: &random)).map { _ in .randomText(using: &random) },
             byDay: ["mon": [9, 12], "tue": [], "Sun": [1]], byNumber: [10: "ten", 9: "nine", -1: "minus one"],

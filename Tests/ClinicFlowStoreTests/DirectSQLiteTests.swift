@@ -186,4 +186,17 @@ import Testing
             #expect(throws: (any Error).self) { try rows[0].decode(column: "other", as: UUID.self) }
         }
     }
+
+    /// The types bound most skip SQLiteKit's encoder; what they bind is what it gives.
+    @Test func valuesAreBoundAsSQLiteKitsEncoderBindsThem() throws {
+        let now = Date(), id = UUID()
+        let values: [any Encodable & Sendable] = [
+            id, "", "héllo \"x\"", 0, Int.min, Int.max, now, Date(timeIntervalSince1970: -1.25), true, false, Int64(-7), 0.85, -0.0,
+            UUID?.some(id), UUID?.none, String?.some("x"), String?.none, Int?.some(3), Int?.none, Date?.some(now), Date?.none,
+            Int32(5), Bool?.some(true), Data([1, 2]), ["a", "b"],
+        ]
+        for value in values {
+            #expect(try DirectSQLiteDatabase.bindable(value) == DirectSQLiteDatabase.encoder.encode(value), "\(type(of: value))")
+        }
+    }
 }

@@ -1,7 +1,6 @@
 import Foundation
 
-// The three containers of `JSONTreeEncoder`. Integers and booleans become text at once;
-// floating point is left to Foundation, whose number formatting is its own.
+// The three containers of `JSONTreeEncoder`. Numbers and booleans become text at once.
 
 struct JSONKeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let encoder: JSONTreeEncoder
@@ -14,8 +13,8 @@ struct JSONKeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encodeNil(forKey key: Key) throws { add(.literal("null"), key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { add(.literal(value ? "true" : "false"), key) }
     mutating func encode(_ value: String, forKey key: Key) throws { add(.string(value), key) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { throw SortedJSONEncoder.Unsupported() }
-    mutating func encode(_ value: Float, forKey key: Key) throws { throw SortedJSONEncoder.Unsupported() }
+    mutating func encode(_ value: Double, forKey key: Key) throws { add(try JSONNumberText.of(value), key) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { add(try JSONNumberText.of(value), key) }
     mutating func encode(_ value: Int, forKey key: Key) throws { add(.literal(String(value)), key) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { add(.literal(String(value)), key) }
     mutating func encode(_ value: Int16, forKey key: Key) throws { add(.literal(String(value)), key) }
@@ -60,8 +59,8 @@ struct JSONUnkeyedWriter: UnkeyedEncodingContainer {
     mutating func encodeNil() throws { add(.literal("null")) }
     mutating func encode(_ value: Bool) throws { add(.literal(value ? "true" : "false")) }
     mutating func encode(_ value: String) throws { add(.string(value)) }
-    mutating func encode(_ value: Double) throws { throw SortedJSONEncoder.Unsupported() }
-    mutating func encode(_ value: Float) throws { throw SortedJSONEncoder.Unsupported() }
+    mutating func encode(_ value: Double) throws { add(try JSONNumberText.of(value)) }
+    mutating func encode(_ value: Float) throws { add(try JSONNumberText.of(value)) }
     mutating func encode(_ value: Int) throws { add(.literal(String(value))) }
     mutating func encode(_ value: Int8) throws { add(.literal(String(value))) }
     mutating func encode(_ value: Int16) throws { add(.literal(String(value))) }
@@ -102,8 +101,8 @@ struct JSONSingleValueWriter: SingleValueEncodingContainer {
     mutating func encodeNil() throws { encoder.set(.literal("null")) }
     mutating func encode(_ value: Bool) throws { encoder.set(.literal(value ? "true" : "false")) }
     mutating func encode(_ value: String) throws { encoder.set(.string(value)) }
-    mutating func encode(_ value: Double) throws { throw SortedJSONEncoder.Unsupported() }
-    mutating func encode(_ value: Float) throws { throw SortedJSONEncoder.Unsupported() }
+    mutating func encode(_ value: Double) throws { encoder.set(try JSONNumberText.of(value)) }
+    mutating func encode(_ value: Float) throws { encoder.set(try JSONNumberText.of(value)) }
     mutating func encode(_ value: Int) throws { encoder.set(.literal(String(value))) }
     mutating func encode(_ value: Int8) throws { encoder.set(.literal(String(value))) }
     mutating func encode(_ value: Int16) throws { encoder.set(.literal(String(value))) }
@@ -115,4 +114,14 @@ struct JSONSingleValueWriter: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt32) throws { encoder.set(.literal(String(value))) }
     mutating func encode(_ value: UInt64) throws { encoder.set(.literal(String(value))) }
     mutating func encode<T: Encodable>(_ value: T) throws { encoder.set(try encoder.box(value)) }
+}
+
+/// Floating point as Foundation writes it: Swift's shortest round-trip `description` without a
+/// trailing `.0` (`1`, `0.85`, `1e-07`); NaN and infinity, which Foundation refuses, are left to it.
+enum JSONNumberText {
+    static func of<F: BinaryFloatingPoint & CustomStringConvertible>(_ value: F) throws -> JSONNode {
+        guard value.isFinite else { throw SortedJSONEncoder.Unsupported() }
+        let text = value.description
+        return .literal(text.hasSuffix(".0") ? String(text.dropLast(2)) : text)
+    }
 }

@@ -45,6 +45,7 @@ final class JSONTreeEncoder: Encoder {
         if T.self == UUID.self { return .string((value as! UUID).text()) }
         if T.self == Int.self { return .literal(String(value as! Int)) }
         if T.self == Bool.self { return .literal((value as! Bool) ? "true" : "false") }
+        if T.self == Double.self { return try JSONNumberText.of(value as! Double) }
         if T.self == Date.self {
             guard let text = ISO8601Seconds.text(value as! Date) else { throw SortedJSONEncoder.Unsupported() }
             return .string(text)

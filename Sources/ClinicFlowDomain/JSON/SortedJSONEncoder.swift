@@ -6,7 +6,7 @@ import Foundation
 /// each object as a hashed dictionary and sorts copies of them; event and job payloads are
 /// written on SQLite's one thread, where that was about a tenth of the time (docs/benchmarks.md).
 ///
-/// Whatever Foundation formats its own way — floating point, `Data`, `URL`, `Decimal`, dates
+/// Whatever Foundation formats its own way — NaN and infinity, `Data`, `URL`, `Decimal`, dates
 /// outside the years 1600–9999, a super encoder, a key written twice — makes `encode` throw
 /// `Unsupported`, and `JSONCoding.encode` lets Foundation write the value instead.
 enum SortedJSONEncoder {
