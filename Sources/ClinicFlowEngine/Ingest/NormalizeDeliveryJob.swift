@@ -46,19 +46,18 @@ public struct NormalizeDeliveryJob: Sendable {
     }
 
     /// A delivery read and normalised, ready to be taken in.
+    @dynamicMemberLookup
     struct Prepared: Sendable {
-        var delivery: StoredDelivery
-        var channel: ClinicChannel
-        var clinic: Clinic
-        var drafts: [EventDraft]
+        var loaded: Loaded
         var events: [InboundEvent]
-        var settings: FollowUpSettings
-        var now: Date
-        var context: JobContext
+        var drafts: [EventDraft]
+
+        subscript<Value>(dynamicMember path: KeyPath<Loaded, Value>) -> Value { loaded[keyPath: path] }
     }
 
     func run(_ deliveryID: UUID, context: JobContext) async throws {
-        try await takeInAlone(try await prepare(deliveryID, context: context))
+        let loaded = try await load(deliveryID, context: context)
+        try await takeInAlone(try await prepared(loaded, Self.normalize(loaded)))
     }
 
     private func takeInAlone(_ prepared: Prepared) async throws {
@@ -74,10 +73,21 @@ public struct NormalizeDeliveryJob: Sendable {
     /// transaction itself fails, each delivery runs alone.
     func run(batch jobs: [(deliveryID: UUID, context: JobContext)]) async -> [Result<Void, any Error>] {
         var results = [Result<Void, any Error>](repeating: .success(()), count: jobs.count)
-        var prepared: [(index: Int, delivery: Prepared)] = []
+        var loaded: [(index: Int, delivery: Loaded)] = []
         for (index, job) in jobs.enumerated() {
             do {
-                prepared.append((index, try await prepare(job.deliveryID, context: job.context)))
+                loaded.append((index, try await load(job.deliveryID, context: job.context)))
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        // Parsing the bodies and writing the events' JSON needs no database: done on another core
+        // while SQLite's thread runs other statements (it is the one that bounds the rate).
+        let normalized = await withTaskExecutorPreference(globalConcurrentExecutor) { [loaded] in loaded.map { Self.normalize($0.delivery) } }
+        var prepared: [(index: Int, delivery: Prepared)] = []
+        for ((index, delivery), normalized) in zip(loaded, normalized) {
+            do {
+                prepared.append((index, try await self.prepared(delivery, normalized)))
             } catch {
                 results[index] = .failure(error)
             }
@@ -104,33 +114,22 @@ public struct NormalizeDeliveryJob: Sendable {
         return results
     }
 
-    /// Reads the delivery, its channel and clinic, and normalises it (outside any transaction).
-    private func prepare(_ deliveryID: UUID, context: JobContext) async throws -> Prepared {
+    /// A delivery with its channel, clinic and settings, read outside any transaction.
+    struct Loaded: Sendable {
+        var delivery: StoredDelivery
+        var channel: ClinicChannel
+        var clinic: Clinic
+        var settings: FollowUpSettings
+        var now: Date
+        var context: JobContext
+    }
+
+    private func load(_ deliveryID: UUID, context: JobContext) async throws -> Loaded {
         guard let delivery = try await deliveries.find(id: deliveryID) else {
             throw PermanentJobError("delivery \(deliveryID) no longer exists")
         }
         guard let channel = try await channels.find(id: delivery.channelID) else {
             throw PermanentJobError("the channel of delivery \(deliveryID) no longer exists")
-        }
-        let adapter = WebhookAdapters.adapter(for: delivery.provider)
-        let events: [InboundEvent]
-        do {
-            events = try adapter.normalize(
-                DeliveryContent(body: delivery.body, mediaType: delivery.mediaType, receivedAt: delivery.receivedAt), channel: channel
-            )
-        } catch {
-            // The gateway validated this body, so this is a bug in a normaliser: keep the delivery, say why.
-            try await deliveries.markFailed(deliveryID, error: String(describing: error), at: context.queue.now)
-            throw PermanentJobError("delivery \(deliveryID) could not be normalised: \(error)")
-        }
-        let drafts = try events.map { event in
-            try EventDraft(
-                clinicID: delivery.clinicID, stream: Self.stream(channelID: channel.id), type: Self.eventType(event),
-                encoding: InboundEnvelope(deliveryID: delivery.id, channelID: channel.id, event: event),
-                occurredAt: event.occurredAt ?? delivery.receivedAt, correlationID: delivery.correlationID,
-                causationID: "delivery:\(delivery.id.text(lowercase: true))",
-                idempotencyKey: Self.idempotencyKey(channelID: channel.id, event: event)
-            )
         }
         guard let clinic = try await components.clinics.find(id: delivery.clinicID) else {
             throw PermanentJobError("the clinic of delivery \(delivery.id) no longer exists")
@@ -138,10 +137,54 @@ public struct NormalizeDeliveryJob: Sendable {
         // Read before the transaction, where recent copies may answer; intake never changes them.
         let (scoring, llmAPIKey) = try await components.scoring.settings(clinicID: clinic.id)
         let settings = FollowUpSettings(scoring: scoring, llmAPIKey: llmAPIKey, assistant: try await components.scoring.assistantSettings(clinicID: clinic.id))
-        return Prepared(
-            delivery: delivery, channel: channel, clinic: clinic, drafts: drafts, events: events, settings: settings, now: context.queue.now,
-            context: context
-        )
+        return Loaded(delivery: delivery, channel: channel, clinic: clinic, settings: settings, now: context.queue.now, context: context)
+    }
+
+    /// What a delivery means, and its events as drafts: no database, so it can run on any thread.
+    enum Normalized: Sendable {
+        case events([InboundEvent], drafts: [EventDraft])
+        /// The adapter could not read a body the gateway had accepted: a bug in a normaliser.
+        case unreadable(any Error)
+        case failed(any Error)
+    }
+
+    private static func normalize(_ loaded: Loaded) -> Normalized {
+        let (delivery, channel) = (loaded.delivery, loaded.channel)
+        let events: [InboundEvent]
+        do {
+            events = try WebhookAdapters.adapter(for: delivery.provider).normalize(
+                DeliveryContent(body: delivery.body, mediaType: delivery.mediaType, receivedAt: delivery.receivedAt), channel: channel
+            )
+        } catch {
+            return .unreadable(error)
+        }
+        do {
+            let drafts = try events.map { event in
+                try EventDraft(
+                    clinicID: delivery.clinicID, stream: stream(channelID: channel.id), type: eventType(event),
+                    encoding: InboundEnvelope(deliveryID: delivery.id, channelID: channel.id, event: event),
+                    occurredAt: event.occurredAt ?? delivery.receivedAt, correlationID: delivery.correlationID,
+                    causationID: "delivery:\(delivery.id.text(lowercase: true))",
+                    idempotencyKey: idempotencyKey(channelID: channel.id, event: event)
+                )
+            }
+            return .events(events, drafts: drafts)
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    private func prepared(_ loaded: Loaded, _ normalized: Normalized) async throws -> Prepared {
+        switch normalized {
+        case .events(let events, let drafts):
+            return Prepared(loaded: loaded, events: events, drafts: drafts)
+        case .unreadable(let error):
+            // Keep the delivery, say why.
+            try await deliveries.markFailed(loaded.delivery.id, error: String(describing: error), at: loaded.now)
+            throw PermanentJobError("delivery \(loaded.delivery.id) could not be normalised: \(error)")
+        case .failed(let error):
+            throw error
+        }
     }
 
     /// After taking the delivery in failed: the job's own errors stand; anything else (a bug, a
