@@ -187,6 +187,44 @@ import Testing
         }
     }
 
+    /// The types read most skip SQLiteKit's decoder; what they read is what it reads, and what it
+    /// refuses is refused.
+    @Test func valuesAreReadAsSQLiteKitsDecoderReadsThem() {
+        let id = UUID()
+        var values: [SQLiteData] = [
+            .text(""), .text("x"), .text(id.uuidString), .text(id.uuidString.lowercased()), .text("12"), .text("1.5"), .text("2026-01-01T00:00:00Z"),
+            .integer(0), .integer(1), .integer(2), .integer(-5), .integer(Int.max), .float(0), .float(-0.25), .float(1_764_000_000.123_456_7), .null,
+            .blob(ByteBuffer(bytes: [1, 2])),
+        ]
+        var random = SystemRandomNumberGenerator()
+        values += (0..<500).map { _ in .float(Double.random(in: -4e9...4e9, using: &random)) }
+        for value in values {
+            expectSameRead(String.self, value)
+            expectSameRead(String?.self, value)
+            expectSameRead(UUID.self, value)
+            expectSameRead(UUID?.self, value)
+            expectSameRead(Int.self, value)
+            expectSameRead(Int?.self, value)
+            expectSameRead(Bool.self, value)
+            expectSameRead(Bool?.self, value)
+            expectSameRead(Date.self, value)
+            expectSameRead(Date?.self, value)
+            expectSameRead(Double.self, value)
+            expectSameRead(Double?.self, value)
+            expectSameRead(Int64.self, value)
+        }
+    }
+
+    private func expectSameRead<T: Decodable & Equatable>(_ type: T.Type, _ value: SQLiteData) {
+        let ours = Result { try DirectSQLiteValues.decode(T.self, from: value) }
+        let theirs = Result { try SQLiteDataDecoder().decode(T.self, from: value) }
+        switch (ours, theirs) {
+        case (.success(let ours), .success(let theirs)): #expect(ours == theirs, "\(T.self) from \(value)")
+        case (.failure, .failure): break
+        default: Issue.record("\(T.self) from \(value): ours \(ours), SQLiteKit's \(theirs)")
+        }
+    }
+
     /// The types bound most skip SQLiteKit's encoder; what they bind is what it gives.
     @Test func valuesAreBoundAsSQLiteKitsEncoderBindsThem() throws {
         let now = Date(), id = UUID()
@@ -196,7 +234,7 @@ import Testing
             Int32(5), Bool?.some(true), Data([1, 2]), ["a", "b"],
         ]
         for value in values {
-            #expect(try DirectSQLiteDatabase.bindable(value) == DirectSQLiteDatabase.encoder.encode(value), "\(type(of: value))")
+            #expect(try DirectSQLiteValues.bindable(value) == DirectSQLiteValues.encoder.encode(value), "\(type(of: value))")
         }
     }
 }

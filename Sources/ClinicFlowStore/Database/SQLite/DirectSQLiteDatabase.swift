@@ -18,9 +18,6 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
     /// In a transaction: rows written together before it commits (`DeferredInserts`).
     var deferred: DeferredInserts? = nil
 
-    static let encoder = SQLiteDataEncoder()
-    private static let decoder = SQLiteDataDecoder()
-
     // MARK: SQLDatabase
 
     var dialect: any SQLDialect { DirectSQLiteDialect() }
@@ -54,32 +51,12 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
         let (sql, values) = serialize(query)
         // The statement only: bound values are patient data.
         logger.trace("Executing query", metadata: ["sql": .string(sql)])
-        return (sql, try values.map(Self.bindable))
-    }
-
-    /// A value as SQLite binds it: for the types bound most, the same `SQLiteData` as SQLiteKit's
-    /// encoder gives, found by comparing types. Its encoder asks every value whether it conforms to
-    /// `SQLiteDataConvertible`, a conformance lookup per value (3-4 % of SQLite's thread); ids' text
-    /// is written by `UUID.text`, without Foundation's `snprintf`.
-    static func bindable(_ value: any Encodable & Sendable) throws -> SQLiteData {
-        let type = type(of: value)
-        if type == UUID.self { return .text((value as! UUID).text()) }
-        if type == String.self { return .text(value as! String) }
-        if type == Int.self { return .integer(value as! Int) }
-        if type == Date.self { return .float((value as! Date).timeIntervalSince1970) }
-        if type == Bool.self { return .integer((value as! Bool) ? 1 : 0) }
-        if type == Int64.self { return .integer(Int(value as! Int64)) }
-        if type == Double.self { return .float(value as! Double) }
-        if type == UUID?.self { return (value as! UUID?).map { .text($0.text()) } ?? .null }
-        if type == String?.self { return (value as! String?).map { .text($0) } ?? .null }
-        if type == Int?.self { return (value as! Int?).map { .integer($0) } ?? .null }
-        if type == Date?.self { return (value as! Date?).map { .float($0.timeIntervalSince1970) } ?? .null }
-        return try encoder.encode(value)
+        return (sql, try values.map(DirectSQLiteValues.bindable))
     }
 
     private static func deliver(_ result: SQLiteResultRows, to onRow: @Sendable (any SQLRow) -> Void) {
         for values in result.rows {
-            onRow(DirectSQLiteRow(columns: result.columns, values: values, decoder: decoder))
+            onRow(DirectSQLiteRow(columns: result.columns, values: values))
         }
     }
 

@@ -4,11 +4,10 @@ import Foundation
 import SQLKit
 import SQLiteKit
 
-/// One result row, decoded on demand with SQLiteKit's decoder.
+/// One result row, decoded on demand as SQLiteKit's decoder decodes (`DirectSQLiteValues`).
 struct DirectSQLiteRow: SQLRow {
     let columns: SQLiteColumnNames
     let values: [SQLiteData]
-    let decoder: SQLiteDataDecoder
 
     var allColumns: [String] { columns.names }
 
@@ -23,13 +22,7 @@ struct DirectSQLiteRow: SQLRow {
         guard let position = columns.position(of: column) else {
             throw StoreError.unexpectedResult("the result has no column \(column)")
         }
-        let value = values[position]
-        // Ids are most of the values read: parsed here (`UUID(text:)`) rather than through
-        // Foundation's `sscanf`; anything unusual goes the decoder's way.
-        if D.self == UUID.self || D.self == UUID?.self, case .text(let text) = value, let uuid = UUID(text: text) {
-            return D.self == UUID.self ? unsafeBitCast(uuid, to: D.self) : unsafeBitCast(UUID?.some(uuid), to: D.self)
-        }
-        return try decoder.decode(D.self, from: value)
+        return try DirectSQLiteValues.decode(D.self, from: values[position])
     }
 }
 
