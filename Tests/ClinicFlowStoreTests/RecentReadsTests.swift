@@ -38,6 +38,37 @@ import Testing
             try await channels.update(channel, credentials: ChannelCredentials(["app_secret": "two"]))
             #expect(try await channels.find(id: channel.id)?.name == "WhatsApp 2")
             #expect(try await channels.findWithCredentials(id: channel.id)?.1["app_secret"] == "two")
+            #expect(try await channels.recentList(clinicID: clinic.id).map(\.name) == ["WhatsApp 2"])
+            let second = try await channels.create(ClinicChannel(clinicID: clinic.id, provider: .hubspot, name: "CRM"), credentials: ChannelCredentials([:]))
+            #expect(try await channels.recentList(clinicID: clinic.id).map(\.id) == [second.id, channel.id], "ordered by name")
+            channel.active = false
+            try await channels.update(channel)
+            #expect(try await channels.recentList(clinicID: clinic.id).first(where: { $0.id == channel.id })?.active == false)
+        }
+    }
+
+    /// `.recentWillDo`, for transactions that never write what they read: a fresh copy answers
+    /// inside them, and what they load is kept like any other read; the default reads through.
+    @Test(arguments: TestDatabase.available)
+    func aTransactionThatWritesNoneOfItMayUseTheCopies(_ database: TestDatabase) async throws {
+        try await withTestStore(database) { store, _ in
+            let reads = RecentReads<Int, String>()
+            let loads = Mutex(0)
+            @Sendable func load(_ value: String) -> @Sendable () async throws -> String? { { loads.withLock { $0 += 1 }; return value } }
+            let inside = try await store.db.withTransaction { transaction in
+                try await reads.value(for: 1, on: transaction, inTransaction: .recentWillDo, load: load("loaded inside"))
+            }
+            #expect(inside == "loaded inside")
+            #expect(try await reads.value(for: 1, load: load("loaded outside")) == "loaded inside", "kept")
+            let (recent, readThrough) = try await store.db.withTransaction { transaction in
+                (
+                    try await reads.value(for: 1, on: transaction, inTransaction: .recentWillDo, load: load("again")),
+                    try await reads.value(for: 1, on: transaction, load: load("read through"))
+                )
+            }
+            #expect(recent == "loaded inside", "a fresh copy answers inside the transaction")
+            #expect(readThrough == "read through", "the default still reads through")
+            #expect(loads.withLock { $0 } == 2)
         }
     }
 

@@ -20,7 +20,8 @@ struct CRMSync {
     /// A webhook-only channel (no API credentials) gives the reason instead: "receive, don't push".
     func connections(_ systems: [SyncSystem], clinicID: UUID, on database: (any Database)? = nil) async throws -> [SyncSystem: Result<CRMConnection, CRMError>] {
         var found: [SyncSystem: Result<CRMConnection, CRMError>] = [:]
-        for channel in try await components.channels.list(clinicID: clinicID, on: database) where channel.active {
+        // A recent copy of the list will do: a CRM added a moment ago is pushed to from its next lead.
+        for channel in try await components.channels.recentList(clinicID: clinicID, on: database) where channel.active {
             guard let system = SyncSystem(provider: channel.provider), systems.contains(system), (try? found[system]?.get()) == nil,
                 let (channel, credentials) = try await components.channels.findWithCredentials(id: channel.id, on: database)
             else { continue }

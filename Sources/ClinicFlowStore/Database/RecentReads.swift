@@ -7,6 +7,8 @@ import Synchronization
 /// Writes made through this process forget the entry at once; a change made by another process
 /// shows within `ttl`. Missing rows are not kept: nothing downstream acts on them. Reads inside a
 /// transaction bypass it: they must see the transaction's own writes, which may yet roll back.
+/// A caller whose transaction never writes what it reads may use the copies there too
+/// (`inTransaction: .recentWillDo`): what it loads is what others committed, so it is kept.
 final class RecentReads<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     static var defaultTTL: Duration { .seconds(2) }
 
@@ -25,8 +27,14 @@ final class RecentReads<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         self.capacity = capacity
     }
 
-    func value(for key: Key, on database: (any Database)? = nil, load: () async throws -> Value?) async throws -> Value? {
-        if database?.inTransaction == true { return try await load() }
+    enum InTransaction {
+        case readThrough, recentWillDo
+    }
+
+    func value(
+        for key: Key, on database: (any Database)? = nil, inTransaction: InTransaction = .readThrough, load: () async throws -> Value?
+    ) async throws -> Value? {
+        if database?.inTransaction == true, inTransaction == .readThrough { return try await load() }
         let now = ContinuousClock.now
         let (cached, generation) = state.withLock { state in
             (state.entries[key].flatMap { now - $0.loaded < ttl ? $0.value : nil }, state.generation)

@@ -11,6 +11,8 @@ public struct ChannelRepository: Sendable {
     /// Normalisation, intake and every send read their channel; it changes rarely.
     private let recent = RecentReads<UUID, ClinicChannel>()
     private let recentWithCredentials = RecentReads<UUID, (ClinicChannel, ChannelCredentials)>()
+    /// Each clinic's channels, asked in every lead's intake (which CRMs it has).
+    private let recentLists = RecentReads<UUID, [ClinicChannel]>()
 
     public init(store: Store, secretBox: SecretBox, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
@@ -19,6 +21,7 @@ public struct ChannelRepository: Sendable {
     }
 
     public func create(_ channel: ClinicChannel, credentials: ChannelCredentials, on database: (any Database)? = nil) async throws -> ClinicChannel {
+        defer { recentLists.forget(channel.clinicID) }
         let sql = (database ?? store.db).sql
         let now = clock()
         try await sql.insert(into: "channels")
@@ -41,6 +44,7 @@ public struct ChannelRepository: Sendable {
         defer {
             recent.forget(channel.id)
             recentWithCredentials.forget(channel.id)
+            recentLists.forget(channel.clinicID)
         }
         var update = (database ?? store.db).sql.update("channels")
             .set("name", to: channel.name)
@@ -79,6 +83,15 @@ public struct ChannelRepository: Sendable {
     public func list(clinicID: UUID? = nil, on database: (any Database)? = nil) async throws -> [ClinicChannel] {
         guard let clinicID else { return try await select(on: database).orderBy("name").all().map(ClinicChannel.init(row:)) }
         return try await Self.listOfClinic.bind([clinicID], on: (database ?? store.db).sql).all().map(ClinicChannel.init(row:))
+    }
+
+    /// The clinic's channels, from a copy read up to two seconds ago when there is one, even inside
+    /// a transaction: for asking which channels (CRMs) a clinic has, in transactions that never
+    /// change channels (see `RecentReads`).
+    public func recentList(clinicID: UUID, on database: (any Database)? = nil) async throws -> [ClinicChannel] {
+        try await recentLists.value(for: clinicID, on: database, inTransaction: .recentWillDo) {
+            try await list(clinicID: clinicID, on: database)
+        } ?? []
     }
 
     private static let columns = ColumnList(["id", "clinic_id", "provider", "name", "business_number", "business_account_id", "department", "settings", "active"])
