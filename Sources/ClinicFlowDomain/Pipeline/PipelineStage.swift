@@ -59,11 +59,12 @@ public struct Pipeline: Sendable, Equatable {
         guard !stages.isEmpty else { throw .empty }
         var seen = Set<String>()
         for stage in stages {
-            guard (1...40).contains(stage.key.count), stage.key.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") }) else {
+            // On bytes and scalars rather than characters: every lead's intake reads the pipeline.
+            guard (1...40).contains(stage.key.utf8.count), stage.key.utf8.allSatisfy(Self.isKeyByte) else {
                 throw .invalidKey(stage.key)
             }
             guard seen.insert(stage.key).inserted else { throw .duplicateKey(stage.key) }
-            guard !stage.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .emptyName(stage.key) }
+            guard stage.name.unicodeScalars.contains(where: { !CharacterSet.whitespaces.contains($0) }) else { throw .emptyName(stage.key) }
         }
         guard stages.contains(where: { $0.outcome == .open }) else { throw .needsOpenStage }
         guard stages.contains(where: { $0.outcome == .won }), stages.contains(where: { $0.outcome == .lost }) else { throw .needsWonAndLost }
@@ -72,6 +73,11 @@ public struct Pipeline: Sendable, Equatable {
     }
 
     public static let standard = try! Pipeline(PipelineStage.defaults)
+
+    /// `A`–`Z`, `0`–`9` and `_`.
+    private static func isKeyByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+    }
 
     public var entryStage: PipelineStage { stages[0] }
 
