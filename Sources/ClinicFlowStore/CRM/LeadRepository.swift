@@ -47,8 +47,7 @@ public struct LeadRepository: Sendable {
     static let isOpen = SQLBinaryExpression(SQLColumn("status"), .equal, SQLLiteral.string(LeadStatus.open.rawValue))
 
     public func openLead(contactID: UUID, on database: (any Database)? = nil) async throws -> Lead? {
-        try await select(on: database).where("contact_id", .equal, contactID).where(Self.isOpen)
-            .first().map(Self.lead(row:))
+        try await Self.openOfContact.bind([contactID], on: (database ?? store.db).sql).first().map(Self.lead(row:))
     }
 
     /// A person's leads, newest first (scoring reads them for every returning patient).
@@ -162,6 +161,10 @@ public struct LeadRepository: Sendable {
     private static let firstResponse = FixedStatement(arity: 3) { sql, values in
         sql.update("leads").set("first_response_at", to: values[0]).set("updated_at", to: values[1])
             .where("id", .equal, values[2]).where("first_response_at", .is, SQLLiteral.null).query
+    }
+    /// Every intake asks for the person's open lead.
+    private static let openOfContact = FixedStatement(arity: 1) { sql, values in
+        sql.select().column(columns).from("leads").where("contact_id", .equal, values[0]).where(isOpen).limit(1).query
     }
     private static let findByID = FixedStatement(arity: 2) { sql, values in
         sql.select().column(columns).from("leads").where("id", .equal, values[0]).where("clinic_id", .equal, values[1]).query

@@ -11,12 +11,7 @@ public struct PipelineRepository: Sendable {
 
     /// The clinic's pipeline; the standard one for a clinic that has none stored.
     public func pipeline(clinicID: UUID, on database: (any Database)? = nil) async throws -> Pipeline {
-        let rows = try await (database ?? store.db).sql.select()
-            .columns("key", "name", "outcome")
-            .from("pipeline_stages")
-            .where("clinic_id", .equal, clinicID)
-            .orderBy("position")
-            .all()
+        let rows = try await Self.stagesOfClinic.bind([clinicID], on: (database ?? store.db).sql).all()
         guard !rows.isEmpty else { return .standard }
         let stages = try rows.map { row in
             PipelineStage(
@@ -26,6 +21,11 @@ public struct PipelineRepository: Sendable {
             )
         }
         return try Pipeline(stages)
+    }
+
+    /// Every new lead's intake reads the pipeline: written once (`FixedStatement`).
+    private static let stagesOfClinic = FixedStatement(arity: 1) { sql, values in
+        sql.select().columns("key", "name", "outcome").from("pipeline_stages").where("clinic_id", .equal, values[0]).orderBy("position").query
     }
 
     /// Replaces the clinic's stages. Callers check that no open lead sits in a removed stage.

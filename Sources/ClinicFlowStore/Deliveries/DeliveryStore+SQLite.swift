@@ -39,7 +39,7 @@ extension DeliveryStore {
         binds.reserveCapacity(deliveries.count * 11)
         for delivery in deliveries {
             binds += [
-                .text(delivery.id.uuidString), .text(delivery.clinicID.uuidString), .text(delivery.channelID.uuidString),
+                .text(delivery.id.text()), .text(delivery.clinicID.text()), .text(delivery.channelID.text()),
                 .text(delivery.provider.rawValue), .text(delivery.dedupeKey), delivery.eventType.map(SQLiteData.text) ?? .null,
                 delivery.mediaType.map(SQLiteData.text) ?? .null, .blob(ByteBuffer(bytes: delivery.body)),
                 delivery.correlationID.map(SQLiteData.text) ?? .null, .float(delivery.receivedAt.timeIntervalSince1970),
@@ -47,7 +47,7 @@ extension DeliveryStore {
             ]
         }
         let result = try handle.run(sql, binds)
-        return Set(result.rows.compactMap { $0.first?.string.flatMap(UUID.init(uuidString:)) })
+        return Set(result.rows.compactMap { $0.first?.string.flatMap { UUID(text: $0) } })
     }
 
     private static func existingIDs(_ duplicates: [NewDelivery], on handle: SQLiteHandle) throws -> [String: UUID] {
@@ -56,11 +56,11 @@ extension DeliveryStore {
             SELECT id, channel_id, dedupe_key FROM deliveries WHERE (channel_id, dedupe_key) IN \
             (VALUES \(Array(repeating: "(?, ?)", count: duplicates.count).joined(separator: ", ")))
             """
-        let binds = duplicates.flatMap { [SQLiteData.text($0.channelID.uuidString), .text($0.dedupeKey)] }
+        let binds = duplicates.flatMap { [SQLiteData.text($0.channelID.text()), .text($0.dedupeKey)] }
         var out: [String: UUID] = [:]
         for row in try handle.run(sql, binds).rows where row.count == 3 {
-            guard let id = row[0].string.flatMap(UUID.init(uuidString:)),
-                let channel = row[1].string.flatMap(UUID.init(uuidString:)),
+            guard let id = row[0].string.flatMap({ UUID(text: $0) }),
+                let channel = row[1].string.flatMap({ UUID(text: $0) }),
                 let key = row[2].string
             else { continue }
             out["\(channel.uuidString)|\(key)"] = id

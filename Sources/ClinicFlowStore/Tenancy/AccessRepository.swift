@@ -88,8 +88,7 @@ public struct AccessRepository: Sendable {
     /// Users who belong to the clinic, plus the agency admins over it.
     public func users(clinicID: UUID, agencyID: UUID?, on database: (any Database)? = nil) async throws -> [User] {
         let sql = (database ?? store.db).sql
-        let memberIDs = try await sql.select().column("user_id").from("user_clinics").where("clinic_id", .equal, clinicID)
-            .all(decodingColumn: "user_id", as: UUID.self)
+        let memberIDs = try await Self.membersOfClinic.bind([clinicID], on: sql).all(decodingColumn: "user_id", as: UUID.self)
         var query = selectUsers(on: database).where { group in
             var group = group.where("id", .in, memberIDs.isEmpty ? [UUID()] : memberIDs)
             if let agencyID {
@@ -163,8 +162,7 @@ public struct AccessRepository: Sendable {
     /// The clinic's consultants as assignment sees them: teams, caps, hours, open leads, last assignment.
     public func consultants(clinicID: UUID, openLeads: [UUID: Int], on database: (any Database)? = nil) async throws -> [Consultant] {
         let sql = (database ?? store.db).sql
-        let memberIDs = try await sql.select().column("user_id").from("user_clinics").where("clinic_id", .equal, clinicID)
-            .all(decodingColumn: "user_id", as: UUID.self)
+        let memberIDs = try await Self.membersOfClinic.bind([clinicID], on: sql).all(decodingColumn: "user_id", as: UUID.self)
         guard !memberIDs.isEmpty else { return [] }
         let rows = try await selectUsers(on: database).column("last_assigned_at")
             .where("id", .in, memberIDs).where("role", .equal, Role.consultant.rawValue).all()
@@ -177,6 +175,11 @@ public struct AccessRepository: Sendable {
                 lastAssignedAt: try row.decode(column: "last_assigned_at", as: Date?.self)
             )
         }
+    }
+
+    /// Every new lead's assignment asks who works at the clinic: written once (`FixedStatement`).
+    private static let membersOfClinic = FixedStatement(arity: 1) { sql, values in
+        sql.select().column("user_id").from("user_clinics").where("clinic_id", .equal, values[0]).query
     }
 
     public func markAssigned(_ userID: UUID, at date: Date, on database: (any Database)? = nil) async throws {
