@@ -39,7 +39,7 @@ public enum EmailAddress {
     /// Trimmed and lower-cased when it looks like an address (one @, a dot in the domain, no spaces).
     public static func normalize(_ raw: String?) -> String? {
         guard let raw else { return nil }
-        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let email = raw.trimming(.whitespacesAndNewlines).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
             email.count <= 254, !email.contains(where: \.isWhitespace)

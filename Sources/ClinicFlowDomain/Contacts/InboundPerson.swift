@@ -63,12 +63,12 @@ public struct InboundPerson: Sendable, Equatable {
         if let email { identities.append(.init(kind: .email, value: email)) }
         guard !identities.isEmpty else { return nil }
         self.identities = identities
-        self.name = name?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfBlank
+        self.name = name?.trimming(.whitespacesAndNewlines).nilIfBlank
         self.phone = phone
         self.email = email
     }
 }
 
 extension String {
-    var nilIfBlank: String? { trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : self }
+    var nilIfBlank: String? { trimming(.whitespacesAndNewlines).isEmpty ? nil : self }
 }

@@ -31,7 +31,7 @@ public struct PhoneNumber: Sendable, Hashable, Codable, CustomStringConvertible 
     /// read in `defaultRegion` (the clinic's country), unless they only make sense with a country code
     /// in front (WhatsApp ids: `5511987654321`).
     public static func parse(_ raw: String, defaultRegion: String) -> Result<PhoneNumber, ParseError> {
-        var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = raw.trimming(.whitespacesAndNewlines)
         if text.lowercased().hasPrefix("whatsapp:") { text = String(text.dropFirst("whatsapp:".count)) }
         guard !text.isEmpty else { return .failure(.empty) }
         guard text.allSatisfy({ $0.isNumber || " +-./()\u{00A0}".contains($0) }) else { return .failure(.invalidCharacters) }
