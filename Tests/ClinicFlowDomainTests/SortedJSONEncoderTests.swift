@@ -17,6 +17,20 @@ import Testing
         }
     }
 
+    /// `plainText`'s documents: dates as seconds since 2001, as Foundation's default writes them.
+    @Test func withDatesDeferredDocumentsAreWrittenAsFoundationsPlainEncoderWritesThem() throws {
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let value = Sample.random(depth: 0, using: &random)
+            #expect(try SortedJSONEncoder.encode(value, dates: .deferredToDate) == JSONCoding.plainEncoder.encode(value))
+            let record = Record.random(using: &random)
+            #expect(try SortedJSONEncoder.encode(record, dates: .deferredToDate) == JSONCoding.plainEncoder.encode(record))
+        }
+        let date = Date(timeIntervalSinceReferenceDate: 786_000_000.123_456)
+        #expect(try JSONCoding.plainText(["at": date]) == #"{"at":786000000.123456}"#)
+        #expect(try JSONCoding.plainDecoder.decode([String: Date].self, from: Data(try JSONCoding.plainText(["at": date]).utf8)) == ["at": date])
+    }
+
     @Test func recordsWithEveryKindOfMemberAreWrittenAsFoundationWritesThem() throws {
         var random = SystemRandomNumberGenerator()
         for _ in 0..<2_000 {

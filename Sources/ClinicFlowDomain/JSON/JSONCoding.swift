@@ -40,11 +40,29 @@ public enum JSONCoding {
 
     /// Foundation's defaults, for provider payloads and other documents without ISO-8601 dates.
     public static let plainDecoder = JSONDecoder()
-    /// Foundation's defaults, as settings, states and other stored documents have always been written.
-    public static let plainEncoder = JSONEncoder()
+    /// Foundation's defaults (dates as seconds since 2001) with keys sorted and slashes unescaped:
+    /// how settings, assistant states and other stored documents are written. `plainDecoder` reads
+    /// them, and the documents written before with Foundation's defaults alone.
+    public static let plainEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
 
-    /// `value` as JSON text with Foundation's defaults (`plainEncoder`).
+    /// `value` as JSON text as `plainEncoder` writes it, by `SortedJSONEncoder` (each conversation's
+    /// assistant state is written on every reply).
     public static func plainText<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try plainEncoder.encode(value), as: UTF8.self)
+        let written: Data
+        do {
+            written = try SortedJSONEncoder.encode(value, dates: .deferredToDate)
+        } catch {
+            return String(decoding: try plainEncoder.encode(value), as: UTF8.self)
+        }
+        #if DEBUG
+        if let foundation = try? plainEncoder.encode(value), foundation != written {
+            assertionFailure("SortedJSONEncoder wrote \(T.self) differently from Foundation")
+        }
+        #endif
+        return String(decoding: written, as: UTF8.self)
     }
 }

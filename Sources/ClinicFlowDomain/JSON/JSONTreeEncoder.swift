@@ -5,13 +5,15 @@ import Foundation
 final class JSONTreeEncoder: Encoder {
     private let parent: JSONTreeEncoder?
     private let key: (any CodingKey)?
+    let dates: SortedJSONEncoder.Dates
     private(set) var node: JSONNode?
     /// On the root: something was left to Foundation by a method that cannot throw.
     private(set) var sawUnsupported = false
 
-    init(parent: JSONTreeEncoder?, key: (any CodingKey)?) {
+    init(parent: JSONTreeEncoder?, key: (any CodingKey)?, dates: SortedJSONEncoder.Dates? = nil) {
         self.parent = parent
         self.key = key
+        self.dates = dates ?? parent?.dates ?? .iso8601
     }
 
     /// Built on demand: only error messages read it, and most values have none.
@@ -46,7 +48,7 @@ final class JSONTreeEncoder: Encoder {
         if T.self == Int.self { return .literal(String(value as! Int)) }
         if T.self == Bool.self { return .literal((value as! Bool) ? "true" : "false") }
         if T.self == Double.self { return try JSONNumberText.of(value as! Double) }
-        if T.self == Date.self {
+        if T.self == Date.self, dates == .iso8601 {
             guard let text = ISO8601Seconds.text(value as! Date) else { throw SortedJSONEncoder.Unsupported() }
             return .string(text)
         }

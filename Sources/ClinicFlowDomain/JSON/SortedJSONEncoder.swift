@@ -12,8 +12,14 @@ import Foundation
 enum SortedJSONEncoder {
     struct Unsupported: Error {}
 
-    static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let root = JSONTreeEncoder(parent: nil, key: nil)
+    /// How dates are written: as `JSONCoding.encode` writes them, or as `Date` encodes itself
+    /// (seconds since 2001, Foundation's default, which `JSONCoding.plainText` keeps).
+    enum Dates {
+        case iso8601, deferredToDate
+    }
+
+    static func encode<T: Encodable>(_ value: T, dates: Dates = .iso8601) throws -> Data {
+        let root = JSONTreeEncoder(parent: nil, key: nil, dates: dates)
         let node = try root.box(value)
         guard !root.sawUnsupported else { throw Unsupported() }
         var output: [UInt8] = []
