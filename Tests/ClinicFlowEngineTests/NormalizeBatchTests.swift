@@ -63,6 +63,31 @@ import Testing
         }
     }
 
+    /// The bodies are parsed off SQLite's loop; one the normaliser cannot read (here `contacts`,
+    /// which the gateway's look at the ids does not read) is marked failed with the reason, its job
+    /// is dead, and the others of the batch are taken in.
+    @Test func aBodyTheNormaliserCannotReadFailsAloneWithItsReason() async throws {
+        try await withTestStore(.sqlite) { store, _ in
+            let harness = try await IntakeHarness(store: store)
+            let whatsapp = try await harness.channel(.meta)
+            let unreadable = #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"contacts":"broken","messages":[{"from":"5511922222222","id":"wamid.c2","type":"text","text":{"body":"Oi"}}]}}]}]}"#
+            let start = Date().addingTimeInterval(-3)
+            try await harness.store(Self.message("wamid.c1", from: "5511911111111", name: "Ana"), to: whatsapp, at: start)
+            try await harness.store(unreadable, to: whatsapp, at: start.addingTimeInterval(1))
+            try await harness.store(Self.message("wamid.c3", from: "5511933333333", name: "Bruno"), to: whatsapp, at: start.addingTimeInterval(2))
+            await harness.worker.drain()
+
+            let names = try await store.sql().raw("SELECT name FROM contacts ORDER BY name").all().map { try $0.decode(column: "name", as: String.self) }
+            #expect(names == ["Ana", "Bruno"])
+            let deliveries = try await store.sql().raw("SELECT status, error FROM deliveries ORDER BY received_at").all()
+            #expect(try deliveries.map { try $0.decode(column: "status", as: String.self) } == ["processed", "failed", "processed"])
+            #expect(try deliveries[1].decode(column: "error", as: String?.self)?.isEmpty == false, "the reason is kept")
+            let normalizeJobs = try await store.sql().raw("SELECT status FROM jobs WHERE kind = \(bind: DeliveryStore.normalizeJobKind)").all()
+                .map { try $0.decode(column: "status", as: String.self) }
+            #expect(normalizeJobs.sorted() == ["dead", "done", "done"])
+        }
+    }
+
     @Test func onPostgreSQLDeliveriesAreNotBatched() async throws {
         guard TestDatabase.available.contains(.postgres) else { return }
         try await withTestStore(.postgres) { store, _ in
