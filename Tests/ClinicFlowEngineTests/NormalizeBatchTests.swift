@@ -88,6 +88,43 @@ import Testing
         }
     }
 
+    /// Leads taken in by a batch are scored as scoring their texts gives (score, temperature,
+    /// language, urgency): new people's, and a returning person's from both her messages.
+    @Test func leadsTakenInByABatchAreScoredAsTheirTextsAre() async throws {
+        try await withTestStore(.sqlite) { store, _ in
+            let harness = try await IntakeHarness(store: store)
+            let whatsapp = try await harness.channel(.meta)
+            let texts = [
+                ("5511911111111", "Ana", "Olá, quanto custa um implante dentário? Quero fazer ainda este mês"),
+                ("5511922222222", "Bia", "estou com muita dor e sangramento na gengiva, urgente"),
+                ("5511933333333", "Caio", "Hi, do you do whitening? what's the price"),
+                ("5511911111111", "Ana", "Posso pagar em 10x no cartão?"),
+            ]
+            let start = Date().addingTimeInterval(-10)
+            for (index, (waID, name, text)) in texts.enumerated() {
+                let body = IntakeHarness.metaMessage(id: "wamid.s\(index)", from: waID, name: name, text: text)
+                try await harness.store(body, to: whatsapp, at: start.addingTimeInterval(Double(index)))
+            }
+            await harness.worker.drain()
+
+            let settings = try await harness.components.scoring.settings(clinicID: harness.clinic.id).0
+            let scoring = LeadScoring(components: harness.components)
+            let leads = try await store.sql().raw("SELECT id FROM leads ORDER BY created_at").all().map { try $0.decode(column: "id", as: UUID.self) }
+            #expect(leads.count == 3)
+            for leadID in leads {
+                let reading = try #require(try await scoring.read(leadID: leadID, clinicID: harness.clinic.id, on: store.db))
+                let lead = try #require(try await harness.components.leads.find(id: leadID, clinicID: harness.clinic.id))
+                let triage = Triage().assess(reading.texts.prefix(3).joined(separator: "\n"))
+                let score = LeadAssessment(score: LeadScoring.rules(settings).score(reading.input), triage: triage).score
+                #expect(lead.score == score.score && lead.temperature == score.temperature, "\(reading.input.text)")
+                #expect(lead.language == LanguageGuess.guess(reading.input.text))
+                #expect(lead.urgent == triage.isUrgent)
+                #expect(reading.texts.count == (reading.contact.name == "Ana" ? 2 : 1))
+            }
+            #expect(try await store.sql().raw("SELECT urgent FROM leads WHERE urgent = 1").all().count == 1, "Bia's red flag")
+        }
+    }
+
     @Test func onPostgreSQLDeliveriesAreNotBatched() async throws {
         guard TestDatabase.available.contains(.postgres) else { return }
         try await withTestStore(.postgres) { store, _ in
