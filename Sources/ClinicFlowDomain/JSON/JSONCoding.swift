@@ -3,18 +3,23 @@ import Foundation
 /// One JSON convention for everything ClinicFlow stores: sorted keys (stable bytes for hashing
 /// and idempotency) and ISO-8601 dates.
 public enum JSONCoding {
-    /// Written by `SortedJSONEncoder`, which leaves to Foundation what it does not write itself
-    /// (and any error, so a failing value reports it with Foundation's words and coding path).
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        try write(value, dates: .iso8601, as: encoder)
+    }
+
+    /// `value` by `SortedJSONEncoder`, which leaves to Foundation's `foundation` (set up alike) what
+    /// it does not write itself, and any error, so a failing value reports it with Foundation's words
+    /// and coding path.
+    private static func write<T: Encodable>(_ value: T, dates: SortedJSONEncoder.Dates, as foundation: JSONEncoder) throws -> Data {
         let written: Data
         do {
-            written = try SortedJSONEncoder.encode(value)
+            written = try SortedJSONEncoder.encode(value, dates: dates)
         } catch {
-            return try encoder.encode(value)
+            return try foundation.encode(value)
         }
         #if DEBUG
-        // Every payload the test suite writes is checked against Foundation's bytes.
-        if let foundation = try? encoder.encode(value), foundation != written {
+        // Every document the test suite writes is checked against Foundation's bytes.
+        if let expected = try? foundation.encode(value), expected != written {
             assertionFailure("SortedJSONEncoder wrote \(T.self) differently from Foundation")
         }
         #endif
@@ -49,20 +54,9 @@ public enum JSONCoding {
         return encoder
     }()
 
-    /// `value` as JSON text as `plainEncoder` writes it, by `SortedJSONEncoder` (each conversation's
-    /// assistant state is written on every reply).
+    /// `value` as JSON text as `plainEncoder` writes it (each conversation's assistant state is
+    /// written on every reply).
     public static func plainText<T: Encodable>(_ value: T) throws -> String {
-        let written: Data
-        do {
-            written = try SortedJSONEncoder.encode(value, dates: .deferredToDate)
-        } catch {
-            return String(decoding: try plainEncoder.encode(value), as: UTF8.self)
-        }
-        #if DEBUG
-        if let foundation = try? plainEncoder.encode(value), foundation != written {
-            assertionFailure("SortedJSONEncoder wrote \(T.self) differently from Foundation")
-        }
-        #endif
-        return String(decoding: written, as: UTF8.self)
+        String(decoding: try write(value, dates: .deferredToDate, as: plainEncoder), as: UTF8.self)
     }
 }
