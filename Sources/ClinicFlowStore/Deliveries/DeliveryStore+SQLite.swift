@@ -61,9 +61,9 @@ extension DeliveryStore {
         for row in try handle.run(sql, binds).rows where row.count == 3 {
             guard let id = row[0].string.flatMap({ UUID(text: $0) }),
                 let channel = row[1].string.flatMap({ UUID(text: $0) }),
-                let key = row[2].string
+                let dedupeKey = row[2].string
             else { continue }
-            out["\(channel.uuidString)|\(key)"] = id
+            out[key(channelID: channel, dedupeKey: dedupeKey)] = id
         }
         return out
     }

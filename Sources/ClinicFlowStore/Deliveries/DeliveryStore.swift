@@ -235,7 +235,12 @@ public struct DeliveryStore: Sendable {
     public static let purged = "purged"
 
     private static func key(_ delivery: NewDelivery) -> String {
-        "\(delivery.channelID.uuidString)|\(delivery.dedupeKey)"
+        key(channelID: delivery.channelID, dedupeKey: delivery.dedupeKey)
+    }
+
+    /// How a stored delivery is found again among a batch's: `channel|dedupe key`.
+    static func key(channelID: UUID, dedupeKey: String) -> String {
+        "\(channelID.text())|\(dedupeKey)"
     }
 
     private static func existingIDs(for deliveries: [NewDelivery], on sql: any SQLDatabase) async throws -> [String: UUID] {
@@ -248,7 +253,7 @@ public struct DeliveryStore: Sendable {
                 .where("dedupe_key", .in, group.map(\.dedupeKey))
                 .all()
             for row in rows {
-                out["\(channelID.uuidString)|\(try row.decode(column: "dedupe_key", as: String.self))"] = try row.decode(column: "id", as: UUID.self)
+                out[key(channelID: channelID, dedupeKey: try row.decode(column: "dedupe_key", as: String.self))] = try row.decode(column: "id", as: UUID.self)
             }
         }
         return out
