@@ -43,10 +43,14 @@ func withApp(
     do {
         try await body(app, services)
     } catch {
+        await app.server.shutdown()
         try? await app.asyncShutdown()
         await location.cleanup()
         throw error
     }
+    // A test that started the HTTP server may have stopped it; if not, it stops here, whichever way the
+    // test ended (Vapor asserts when a started server is released running).
+    await app.server.shutdown()
     try await app.asyncShutdown()
     await location.cleanup()
 }

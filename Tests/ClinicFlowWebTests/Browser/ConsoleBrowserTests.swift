@@ -31,20 +31,18 @@ import Vapor
             try await app.server.start(address: .hostname("127.0.0.1", port: 0))
             let port = try #require(app.http.server.shared.localAddress?.port)
             let site = "http://127.0.0.1:\(port)"
+            // withApp stops the server however this ends; the driver and its browser stop here.
             let chromedriver = try await ChromeDriverProcess.start(driver: driverPath)
+            defer { chromedriver.stop() }
             let driver = try await WebDriver.start(driverURL: chromedriver.url, browser: browser)
             do {
                 try await run(driver, site: site, bed: bed, shots: shots)
             } catch {
                 if let shots { try? await driver.screenshot(to: "\(shots)/failure.png") }
                 await driver.quit()
-                chromedriver.stop()
-                await app.server.shutdown()
                 throw error
             }
             await driver.quit()
-            chromedriver.stop()
-            await app.server.shutdown()
         }
     }
 

@@ -111,23 +111,36 @@ final class ChromeDriverProcess: Sendable {
         self.url = url
     }
 
+    /// Starts chromedriver on a free port. Ports come from below Linux's ephemeral range (32768 and
+    /// up), where the loopback servers and client sockets of parallel tests take theirs; a port that
+    /// is taken anyway makes chromedriver exit, and another is tried.
     static func start(driver: String) async throws -> ChromeDriverProcess {
-        let port = Int.random(in: 20_000..<40_000)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: driver)
-        process.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let url = "http://127.0.0.1:\(port)"
-        for _ in 0..<100 {
-            var request = HTTPClientRequest(url: url + "/status")
-            request.method = .GET
-            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)), response.status == .ok { return ChromeDriverProcess(process: process, url: url) }
-            try await Task.sleep(for: .milliseconds(100))
+        var tried: [Int] = []
+        for _ in 0..<5 {
+            let port = Int.random(in: 20_000..<32_000)
+            tried.append(port)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: driver)
+            process.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let url = "http://127.0.0.1:\(port)"
+            // Up to about 20 s: a machine busy with the rest of the suite starts it slowly.
+            for _ in 0..<200 where process.isRunning {
+                var request = HTTPClientRequest(url: url + "/status")
+                request.method = .GET
+                if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)), response.status == .ok {
+                    return ChromeDriverProcess(process: process, url: url)
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                throw WebDriver.Failure(description: "chromedriver on port \(port) did not answer /status")
+            }
         }
-        process.terminate()
-        throw WebDriver.Failure(description: "chromedriver did not start")
+        throw WebDriver.Failure(description: "chromedriver exited at once on ports \(tried)")
     }
 
     func stop() {
