@@ -87,21 +87,21 @@ struct Simulate: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let summary = results.snapshot
-        print(Self.summary(total: total, provider: provider, seconds: seconds, ok: summary.ok, failed: summary.failed,
-                           statuses: summary.statuses, latencies: summary.latencies, from: "sent"))
+        var summary = results.snapshot
+        summary.elapsed = seconds
+        print(Self.summary(summary, total: total, provider: provider, from: "sent"))
         if summary.failed > 0 { throw ExitCode(1) }
     }
 
     /// What the run did, for people and for the benchmark scripts (which read its first line).
-    static func summary(total: Int, provider: Provider, seconds: Double, ok: Int, failed: Int, statuses: [UInt: Int], latencies: [Double], from origin: String) -> String {
-        let sorted = latencies.sorted()
+    static func summary(_ report: PacedSender.Report, total: Int, provider: Provider, from origin: String) -> String {
+        let sorted = report.latencies.sorted()
         func quantile(_ q: Double) -> String {
             sorted.isEmpty ? "-" : String(format: "%.1f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))])
         }
         return """
-            sent \(total) \(provider.rawValue) webhooks in \(String(format: "%.1f", seconds)) s: \(ok) accepted, \(failed) failed
-            statuses: \(statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))
+            sent \(total) \(provider.rawValue) webhooks in \(String(format: "%.1f", report.elapsed)) s: \(report.ok) accepted, \(report.failed) failed
+            statuses: \(report.statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))
             latency ms (from when each was \(origin)): p50 \(quantile(0.5)), p99 \(quantile(0.99)), max \(sorted.last.map { String(format: "%.1f", $0) } ?? "-")
             """
     }
@@ -116,8 +116,7 @@ struct Simulate: AsyncParsableCommand {
             return PacedSender.encode(path: path, host: hostHeader, headers: webhook.headers, body: webhook.body)
         }
         let report = try await PacedSender.send(requests, host: host, port: port, rate: rate, connections: concurrency)
-        print(Self.summary(total: total, provider: provider, seconds: report.elapsed, ok: report.ok, failed: report.failed,
-                           statuses: report.statuses, latencies: report.latencies, from: "due"))
+        print(Self.summary(report, total: total, provider: provider, from: "due"))
         if report.failed > 0 { throw ExitCode(1) }
     }
 
@@ -154,26 +153,15 @@ struct Simulate: AsyncParsableCommand {
     }
 }
 
+/// The library client's tally: its requests finish on many tasks at once.
 final class Tally: Sendable {
-    struct Summary {
-        var ok = 0
-        var failed = 0
-        var statuses: [UInt: Int] = [:]
-        var latencies: [Double] = []
-    }
-
-    private let state = Mutex(Summary())
+    private let state = Mutex(PacedSender.Report())
 
     func record(status: UInt?, milliseconds: Double?) {
-        state.withLock { summary in
-            guard let status else { summary.failed += 1; return }
-            summary.statuses[status, default: 0] += 1
-            if (200..<300).contains(status) { summary.ok += 1 } else { summary.failed += 1 }
-            if let milliseconds { summary.latencies.append(milliseconds) }
-        }
+        state.withLock { $0.record(status: status, milliseconds: milliseconds) }
     }
 
-    var snapshot: Summary { state.withLock { $0 } }
+    var snapshot: PacedSender.Report { state.withLock { $0 } }
 }
 
 /// Pre-signed requests for wrk, which cannot compute HMACs itself. The requests go to a data file

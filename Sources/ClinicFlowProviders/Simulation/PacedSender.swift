@@ -21,6 +21,16 @@ public enum PacedSender {
         public var latencies: [Double] = []
         /// Seconds from the first request's due time to the last response.
         public var elapsed: Double = 0
+
+        public init() {}
+
+        /// A request answered with `status` after `milliseconds`, or lost (`status` nil).
+        public mutating func record(status: UInt?, milliseconds: Double?) {
+            guard let status else { failed += 1; return }
+            statuses[status, default: 0] += 1
+            if (200..<300).contains(status) { ok += 1 } else { failed += 1 }
+            if let milliseconds { latencies.append(milliseconds) }
+        }
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -71,10 +81,10 @@ private final class PacedRun: @unchecked Sendable {
     var pending: [Int] = []
     var pendingHead = 0
     var idle: [PacedConnection] = []
-    var open = 0
     var connecting = 0
     var finished = 0
     var ticker: RepeatedTask?
+    /// The open connections.
     var all: [ObjectIdentifier: PacedConnection] = [:]
     /// The last connection error, reported if nothing could be sent at all.
     var lastError: (any Error)?
@@ -115,7 +125,7 @@ private final class PacedRun: @unchecked Sendable {
             pendingHead = 0
         }
         // Open another connection for each request still waiting, within the limit.
-        while pending.count - pendingHead > connecting, open + connecting < maxConnections {
+        while pending.count - pendingHead > connecting, all.count + connecting < maxConnections {
             connect()
         }
     }
@@ -137,7 +147,6 @@ private final class PacedRun: @unchecked Sendable {
                 switch result {
                 case .success(let channel):
                     guard let connection = try? channel.pipeline.syncOperations.handler(type: PacedConnection.self) else { return }
-                    self.open += 1
                     self.all[ObjectIdentifier(connection)] = connection
                     self.idle.append(connection)
                 case .failure(let error):
@@ -154,13 +163,7 @@ private final class PacedRun: @unchecked Sendable {
 
     /// A request answered (`status`) or lost (nil).
     func completed(_ status: UInt?, index: Int? = nil) {
-        if let status {
-            report.statuses[status, default: 0] += 1
-            if (200..<300).contains(status) { report.ok += 1 } else { report.failed += 1 }
-            if let index { report.latencies.append(Double((NIODeadline.now() - due(index)).nanoseconds) / 1e6) }
-        } else {
-            report.failed += 1
-        }
+        report.record(status: status, milliseconds: index.map { Double((NIODeadline.now() - due($0)).nanoseconds) / 1e6 })
         finished += 1
         guard finished == requests.count else { return }
         ticker?.cancel()
@@ -180,7 +183,6 @@ private final class PacedRun: @unchecked Sendable {
 
     func closed(_ connection: PacedConnection, inFlight: Int?) {
         guard all.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
-        open -= 1
         idle.removeAll { $0 === connection }
         if inFlight != nil { completed(nil) }
         if finished < requests.count { dispatch() }
