@@ -50,6 +50,12 @@ int clinicflow_sqlite_bind_blob(sqlite3_stmt *statement, int index, const void *
 /// variadic, which Swift cannot make): statements are planned without looking at bound values.
 int clinicflow_sqlite_plan_without_bound_values(sqlite3 *db);
 
+/// The name of a VFS that wraps SQLite's own and writes each commit's WAL frames in one system call
+/// (clinicflow_wal_vfs.c), registered on first use; NULL if it could not be (SQLite's own is used then).
+const char *clinicflow_sqlite_wal_vfs(void);
+/// The WAL writes SQLite asked that VFS for on the calling thread, and the writes it made (for tests).
+void clinicflow_sqlite_wal_vfs_thread_counts(int64_t *received, int64_t *issued);
+
 /// Where the SQL identifier being written began (UTF-8 offset in the statement's text), kept per
 /// thread for DirectSQLiteDialect's quote, which SQLKit calls before and after the name: -1
 /// between identifiers. Stores `start` and returns the value it replaces.

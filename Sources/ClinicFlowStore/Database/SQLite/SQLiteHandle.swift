@@ -18,7 +18,7 @@ final class SQLiteHandle {
     init(path: String, busyTimeout: TimeInterval) throws {
         var db: OpaquePointer?
         let flags = SQLiteOpenFlag.readWrite | SQLiteOpenFlag.create | SQLiteOpenFlag.fullMutex | SQLiteOpenFlag.uri
-        let status = sqlite_nio_sqlite3_open_v2(path, &db, flags, nil)
+        let status = sqlite_nio_sqlite3_open_v2(path, &db, flags, clinicflow_sqlite_wal_vfs())
         guard status == SQLiteResult.ok, let db else {
             let message = db.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open the database"
             if let db { sqlite_nio_sqlite3_close_v2(db) }
