@@ -117,9 +117,12 @@ public struct EventStore: Sendable {
     private static let insert = FixedStatement(arity: insertColumns.names.count) { sql, values in
         sql.insert(into: "events").columns(insertColumns).values(values).ignoringConflicts(with: ["idempotency_key"]).returning("id").query
     }
-    /// Events a transaction held back (`appendLater`), several rows a statement.
+    /// Events a transaction held back (`appendLater`), several rows a statement. On SQLite as `INSERT
+    /// OR IGNORE` (`SQLiteInsertOrIgnore`): `events` has no foreign keys, and every required column
+    /// comes from a non-optional field of `EventDraft`, so the idempotency key is all that can skip a row.
     private static let insertRows = FixedInsert(columns: insertColumns.names.count) { sql, rows in
-        rows.reduce(sql.insert(into: "events").columns(insertColumns)) { $0.values($1) }.ignoringConflicts(with: ["idempotency_key"]).query
+        let insert = rows.reduce(sql.insert(into: "events").columns(insertColumns)) { $0.values($1) }
+        return sql.isPostgres ? insert.ignoringConflicts(with: ["idempotency_key"]).query : SQLiteInsertOrIgnore(insert: insert.query)
     }
 
     private func selectEvents(on database: (any Database)?) async throws -> SQLSelectBuilder {
