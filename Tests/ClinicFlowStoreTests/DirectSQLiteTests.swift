@@ -146,6 +146,25 @@ import Testing
         }
     }
 
+    @Test func aStatementsColumnsAreReadAgainAfterASchemaChange() async throws {
+        try await withTestStore(.sqlite, migrate: false) { store, _ in
+            let sql = store.sql()
+            try await sql.raw("CREATE TABLE grows (a TEXT)").run()
+            try await sql.raw("INSERT INTO grows (a) VALUES ('first')").run()
+            // The same text twice, prepared once: its column names are kept with the statement.
+            for _ in 0..<2 {
+                let row = try #require(try await sql.raw("SELECT * FROM grows").first())
+                #expect(row.allColumns == ["a"])
+            }
+            try await sql.raw("ALTER TABLE grows ADD COLUMN b TEXT").run()
+            try await sql.raw("UPDATE grows SET b = 'second'").run()
+            // SQLite prepares the kept statement again at its first step; the columns follow.
+            let row = try #require(try await sql.raw("SELECT * FROM grows").first())
+            #expect(row.allColumns == ["a", "b"])
+            #expect(try row.decode(column: "b", as: String.self) == "second")
+        }
+    }
+
     @Test func fluentsOwnTransactionAndConnectionCallsWorkToo() async throws {
         try await withTestStore(.sqlite, migrate: false) { store, _ in
             try await store.sql().raw("CREATE TABLE notes (text TEXT NOT NULL)").run()

@@ -11,7 +11,17 @@ import SQLiteNIO
 /// server's CPU at saturation.
 final class SQLiteHandle {
     private var db: OpaquePointer?
-    private var statements: [String: OpaquePointer] = [:]
+    private var statements: [String: Prepared] = [:]
+
+    /// A prepared statement and its result's column names, read once: naming the columns anew
+    /// (a string per column and a table of positions) was 2 % of SQLite's thread at saturation.
+    private struct Prepared {
+        let statement: OpaquePointer
+        var columns: SQLiteColumnNames
+        /// SQLite's count of automatic re-preparations when `columns` was read: a schema change
+        /// re-prepares the statement, and its columns may differ after one.
+        var preparedAgain: Int32
+    }
     /// Statements built with a variable number of values (batches) would grow the cache without end.
     static let cachedStatementLimit = 256
 
@@ -43,7 +53,7 @@ final class SQLiteHandle {
     var isOpen: Bool { db != nil }
 
     func close() {
-        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
         statements = [:]
         if let db { sqlite_nio_sqlite3_close_v2(db) }
         db = nil
@@ -52,41 +62,63 @@ final class SQLiteHandle {
     /// How often SQLite had to prepare the cached statements again, each time a full prepare. With
     /// plans that ignore bound values (see `init`) only a schema change should cause one.
     var repreparations: Int {
-        statements.values.reduce(0) { $0 + Int(sqlite_nio_sqlite3_stmt_status($1, SQLiteStatementCounter.reprepare, 0)) }
+        statements.values.reduce(0) { $0 + Int(sqlite_nio_sqlite3_stmt_status($1.statement, SQLiteStatementCounter.reprepare, 0)) }
     }
 
     /// Runs one statement to completion and returns its rows.
     func run(_ sql: String, _ binds: [SQLiteData]) throws -> SQLiteResultRows {
         guard let db else { throw SQLiteFailure(code: SQLiteResult.misuse, message: "the connection is closed") }
-        let statement = try prepared(sql, on: db)
+        var prepared = try self.prepared(sql, on: db)
+        let statement = prepared.statement
         defer {
             sqlite_nio_sqlite3_reset(statement)
             sqlite_nio_sqlite3_clear_bindings(statement)
         }
         try bind(binds, to: statement, on: db)
-        let count = sqlite_nio_sqlite3_column_count(statement)
-        let columns = SQLiteColumnNames((0..<count).map { sqlite_nio_sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? "" })
         var rows: [[SQLiteData]] = []
+        var first = true
         while true {
             let status = sqlite_nio_sqlite3_step(statement)
+            if first {
+                // A schema change since the last run makes the first step prepare the statement
+                // again, and its columns may have changed with it.
+                first = false
+                let preparedAgain = sqlite_nio_sqlite3_stmt_status(statement, SQLiteStatementCounter.reprepare, 0)
+                if preparedAgain != prepared.preparedAgain {
+                    prepared.columns = Self.columns(of: statement)
+                    prepared.preparedAgain = preparedAgain
+                    statements[sql] = prepared
+                }
+            }
             if status == SQLiteResult.done { break }
             guard status == SQLiteResult.row else { throw failure(status, on: db) }
+            let count = Int32(prepared.columns.names.count)
             rows.append((0..<count).map { value(of: statement, at: $0) })
         }
-        return SQLiteResultRows(columns: columns, rows: rows)
+        return SQLiteResultRows(columns: prepared.columns, rows: rows)
     }
 
-    private func prepared(_ sql: String, on db: OpaquePointer) throws -> OpaquePointer {
+    /// The statement prepared for `sql`, with its result's columns.
+    private func prepared(_ sql: String, on db: OpaquePointer) throws -> Prepared {
         if let cached = statements[sql] { return cached }
         var statement: OpaquePointer?
         let status = sqlite_nio_sqlite3_prepare_v3(db, sql, -1, SQLitePrepareFlag.persistent, &statement, nil)
         guard status == SQLiteResult.ok, let statement else { throw failure(status, on: db) }
         if statements.count >= Self.cachedStatementLimit {
-            for old in statements.values { sqlite_nio_sqlite3_finalize(old) }
+            for old in statements.values { sqlite_nio_sqlite3_finalize(old.statement) }
             statements = [:]
         }
-        statements[sql] = statement
-        return statement
+        let prepared = Prepared(
+            statement: statement, columns: Self.columns(of: statement),
+            preparedAgain: sqlite_nio_sqlite3_stmt_status(statement, SQLiteStatementCounter.reprepare, 0)
+        )
+        statements[sql] = prepared
+        return prepared
+    }
+
+    private static func columns(of statement: OpaquePointer) -> SQLiteColumnNames {
+        let count = sqlite_nio_sqlite3_column_count(statement)
+        return SQLiteColumnNames((0..<count).map { sqlite_nio_sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? "" })
     }
 
     private func bind(_ binds: [SQLiteData], to statement: OpaquePointer, on db: OpaquePointer) throws {
