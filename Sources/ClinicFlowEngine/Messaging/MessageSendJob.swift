@@ -25,8 +25,9 @@ public struct MessageSendJob: Sendable {
     /// On SQLite, sends due together are claimed in one transaction and recorded in another (each
     /// in a savepoint), their provider calls made side by side: under load two commits per batch
     /// instead of two per message. PostgreSQL runs jobs on several connections at once, which a
-    /// batch would serialise (as measured for `delivery.normalize`), so it sends one by one.
-    public static let batchLimit = 16
+    /// batch would serialise (as measured for `delivery.normalize`), so it sends one by one. 48 as
+    /// for normalisation (measured together).
+    public static let batchLimit = 48
 
     public func register(in registry: inout JobRegistry) {
         registry.register(Self.kind, payload: Payload.self) { payload, context in
