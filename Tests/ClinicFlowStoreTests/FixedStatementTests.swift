@@ -42,6 +42,46 @@ import Testing
             #expect(try rows.map { try $0.decode(column: "at", as: Int.self) } == [15, 25])
         }
     }
+
+    private static let insertReporting = FixedStatement(arity: 3) { sql, values in
+        sql.insert(into: "fixed_changes").columns("key", "note", "at").values(values).ignoringConflicts(with: ["key"]).queryReturningOnPostgres("id")
+    }
+    private static let updateReporting = FixedStatement(arity: 2) { sql, values in
+        sql.update("fixed_changes").set("note", to: values[0]).where("key", .equal, values[1]).queryReturningOnPostgres("id")
+    }
+
+    /// Inserts and updates whose only question is "did it write a row?" ask SQLite's connection, not a
+    /// RETURNING row (which inside a transaction costs SQLite a statement journal); PostgreSQL keeps it.
+    @Test(arguments: TestDatabase.available)
+    func whatAStatementChangedIsReportedWithReturningOnlyOnPostgres(_ database: TestDatabase) async throws {
+        try await withTestStore(database, migrate: false) { store, _ in
+            let sql = store.sql()
+            try await sql.create(table: "fixed_changes")
+                .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+                .column("key", type: .text, .notNull, .unique)
+                .column("note", type: .text)
+                .column("at", type: .bigint, .notNull)
+                .run()
+            let text = Self.insertReporting.text(for: sql)
+            #expect(text.contains("RETURNING") == (database == .postgres), "\(text)")
+
+            try await store.db.withTransaction { transaction in
+                let tsql = transaction.sql
+                let first = try await Self.insertReporting.bind(["a", "one", 1], on: tsql).changes(rowIDColumn: "id")
+                let second = try await Self.insertReporting.bind(["b", "two", 2], on: tsql).changes(rowIDColumn: "id")
+                let conflict = try await Self.insertReporting.bind(["a", "ignored", 3], on: tsql).changes(rowIDColumn: "id")
+                #expect(first.count == 1 && second.count == 1)
+                #expect(conflict.count == 0, "a row the unique key turned away is no change")
+                let ids = try await tsql.select().column("id").from("fixed_changes").orderBy("key").all(decodingColumn: "id", as: Int64.self)
+                #expect([first.lastInsertedRowID, second.lastInsertedRowID] == ids.map(Optional.some), "each insert reports its row's id")
+
+                #expect(try await Self.updateReporting.bind(["changed", "b"], on: tsql).changes().count == 1)
+                #expect(try await Self.updateReporting.bind(["nobody", "zzz"], on: tsql).changes().count == 0)
+            }
+            let notes = try await sql.select().column("note").from("fixed_changes").orderBy("key").all(decodingColumn: "note", as: String.self)
+            #expect(notes == ["one", "changed"])
+        }
+    }
 }
 
 /// Several rows in one statement, its text written once per row count.

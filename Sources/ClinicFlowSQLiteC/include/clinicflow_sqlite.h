@@ -28,6 +28,8 @@ int sqlite_nio_sqlite3_reset(sqlite3_stmt *statement);
 int sqlite_nio_sqlite3_clear_bindings(sqlite3_stmt *statement);
 int sqlite_nio_sqlite3_finalize(sqlite3_stmt *statement);
 int sqlite_nio_sqlite3_stmt_status(sqlite3_stmt *statement, int counter, int reset);
+int64_t sqlite_nio_sqlite3_changes64(sqlite3 *db);
+int64_t sqlite_nio_sqlite3_last_insert_rowid(sqlite3 *db);
 
 int sqlite_nio_sqlite3_bind_double(sqlite3_stmt *statement, int index, double value);
 int sqlite_nio_sqlite3_bind_int64(sqlite3_stmt *statement, int index, int64_t value);

@@ -18,7 +18,7 @@ extension ConversationRepository {
     /// Moves a queued message (or a failed one whose dead job is replayed) to `sending`; false when
     /// it is in any other state (being or maybe sent, sent, cancelled).
     public func claimForSending(_ id: UUID, on database: (any Database)? = nil) async throws -> Bool {
-        try await Self.claimForSending.bind(["sending", now(), id, "queued", "failed"], on: (database ?? store.db).sql).first() != nil
+        try await Self.claimForSending.bind(["sending", now(), id, "queued", "failed"], on: (database ?? store.db).sql).changes().count == 1
     }
 
     /// Records the outcome of a send attempt. `sent` stamps the conversation's last outbound time.
@@ -37,8 +37,7 @@ extension ConversationRepository {
     private static let claimForSending = FixedStatement(arity: 5) { sql, values in
         sql.update("messages").set("status", to: values[0]).set("updated_at", to: values[1])
             .where("id", .equal, values[2]).where("status", .in, SQLGroupExpression([values[3], values[4]]))
-            .returning("id")
-            .query
+            .queryReturningOnPostgres("id")
     }
     /// A provider id or template name given replaces the stored one; nil leaves it (`COALESCE`).
     private static let finishSending = FixedStatement(arity: 6) { sql, values in

@@ -26,10 +26,18 @@ public struct ConversationRepository: Sendable {
     ) async throws -> (conversation: Conversation, created: Bool) {
         let sql = (database ?? store.db).sql
         let now = clock()
-        let created = try await Self.insertConversation.bind(
-            [UUID.timeOrdered(), clinicID, contactID, channelID, externalID, "open", now, now], on: sql
-        ).first()
-        if let created { return (try Self.conversation(row: created), true) }
+        let id = UUID.timeOrdered()
+        let insert = Self.insertConversation.bind([id, clinicID, contactID, channelID, externalID, "open", now, now], on: sql)
+        if sql.isPostgres {
+            if let created = try await insert.first() { return (try Self.conversation(row: created), true) }
+        } else if try await insert.changes().count == 1 {
+            // What the insert wrote, as reading the row back gives it (times as stored: seconds since 1970).
+            let stored = Date(timeIntervalSince1970: now.timeIntervalSince1970)
+            let created = Conversation(
+                id: id, clinicID: clinicID, contactID: contactID, channelID: channelID, externalID: externalID, createdAt: stored, updatedAt: stored
+            )
+            return (created, true)
+        }
         guard let row = try await select(on: database).where("channel_id", .equal, channelID).where("contact_id", .equal, contactID).first() else {
             throw StoreError.unexpectedResult("conversation neither created nor found")
         }
@@ -47,8 +55,8 @@ public struct ConversationRepository: Sendable {
             message.purpose?.rawValue, message.templateName, message.error,
             try message.template.map(JSONCoding.plainText), now, now, idempotencyKey,
         ]
-        let inserted = try await (message.direction == .inbound ? Self.insertInbound : Self.insertOutbound).bind(values, on: sql).first()
-        guard inserted != nil else { return false }
+        let inserted = try await (message.direction == .inbound ? Self.insertInbound : Self.insertOutbound).bind(values, on: sql).changes()
+        guard inserted.count == 1 else { return false }
         // The window opens with the person's message; an outbound one counts once it is sent.
         if message.direction == .inbound {
             try await Self.noteInbound.bind([message.sentAt, now, message.conversationID], on: sql).run()
@@ -86,8 +94,7 @@ public struct ConversationRepository: Sendable {
             .columns("id", "clinic_id", "contact_id", "channel_id", "external_id", "status", "created_at", "updated_at")
             .values(values)
             .ignoringConflicts(with: ["channel_id", "contact_id"])
-            .returning(conversationColumns)
-            .query
+            .queryReturningOnPostgres(conversationColumns.names)
     }
     private static let noteInbound = FixedStatement(arity: 3) { sql, values in
         sql.update("conversations").set("last_inbound_at", to: values[0]).set("updated_at", to: values[1]).where("id", .equal, values[2]).query
@@ -143,7 +150,7 @@ public struct ConversationRepository: Sendable {
 
     private static func insertMessage(conflictingOn target: [String]) -> FixedStatement {
         FixedStatement(arity: messageInsertColumns.names.count) { sql, values in
-            sql.insert(into: "messages").columns(messageInsertColumns).values(values).ignoringConflicts(with: target).returning("id").query
+            sql.insert(into: "messages").columns(messageInsertColumns).values(values).ignoringConflicts(with: target).queryReturningOnPostgres("id")
         }
     }
 

@@ -41,8 +41,8 @@ public struct ScoringRepository: Sendable {
         sql.insert(into: "tasks")
             .columns("id", "clinic_id", "lead_id", "assignee_id", "kind", "priority", "title", "status", "due_at", "idempotency_key", "created_at", "updated_at")
             .values(values)
-            .ignoringConflicts(with: ["idempotency_key"]).returning("id")
-            .query
+            .ignoringConflicts(with: ["idempotency_key"])
+            .queryReturningOnPostgres("id")
     }
     private static let insertNotification = FixedStatement(arity: 8) { sql, values in
         sql.insert(into: "notifications")
@@ -110,7 +110,7 @@ public struct ScoringRepository: Sendable {
         let values: [any Encodable & Sendable] = [
             task.id, task.clinicID, task.leadID, task.assigneeID, task.kind, task.priority, task.title, task.status, task.dueAt, key, now, now,
         ]
-        return try await Self.insertTask.bind(values, on: (database ?? store.db).sql).first() != nil
+        return try await Self.insertTask.bind(values, on: (database ?? store.db).sql).changes().count == 1
     }
 
     public func tasks(clinicID: UUID, status: String? = "open", limit: Int = 100, offset: Int = 0, on database: (any Database)? = nil) async throws -> [Task] {

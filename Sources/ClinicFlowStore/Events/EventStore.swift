@@ -32,9 +32,9 @@ public struct EventStore: Sendable {
         // Events held back in this transaction come first: positions follow the order of appends.
         try await database?.flushDeferredInserts()
         let sql = (database ?? store.db).sql
-        let inserted = try await Self.insert.bind(values(of: draft), on: sql).first(decodingColumn: "id", as: Int64.self)
+        let inserted = try await Self.insert.bind(values(of: draft), on: sql).changes(rowIDColumn: "id")
         // Other processes' live feeds are woken by the table's trigger on PostgreSQL (M015).
-        if let inserted { return .appended(position: inserted) }
+        if inserted.count == 1, let position = inserted.lastInsertedRowID { return .appended(position: position) }
         guard let existing = try await sql.select().column("id").from("events")
             .where("idempotency_key", .equal, draft.idempotencyKey)
             .first(decodingColumn: "id", as: Int64.self)
@@ -115,7 +115,7 @@ public struct EventStore: Sendable {
     private static let selectColumns = ColumnList(["id"] + insertColumns.names)
     /// The statement every event is written with (about eleven per lead): its text is written once.
     private static let insert = FixedStatement(arity: insertColumns.names.count) { sql, values in
-        sql.insert(into: "events").columns(insertColumns).values(values).ignoringConflicts(with: ["idempotency_key"]).returning("id").query
+        sql.insert(into: "events").columns(insertColumns).values(values).ignoringConflicts(with: ["idempotency_key"]).queryReturningOnPostgres("id")
     }
     /// Events a transaction held back (`appendLater`), several rows a statement. On SQLite as `INSERT
     /// OR IGNORE` (`SQLiteInsertOrIgnore`): `events` has no foreign keys, and every required column

@@ -33,9 +33,9 @@ public struct JobQueue: Sendable {
         let sql = (database ?? store.db).sql
         let now = clock()
         let id = UUID.timeOrdered(at: now)
-        let inserted = try await Self.insertOne.bind(row(request, id: id, at: now), on: sql).first(decodingColumn: "id", as: UUID.self)
+        let inserted = try await Self.insertOne.bind(row(request, id: id, at: now), on: sql).changes()
         // Idle workers in every process wake at commit (the table's trigger on PostgreSQL, M015).
-        if let inserted { return .enqueued(id: inserted) }
+        if inserted.count == 1 { return .enqueued(id: id) }
         guard let key = request.idempotencyKey,
             let existing = try await sql.select().column("id").from("jobs")
                 .where("idempotency_key", .equal, key)
@@ -183,10 +183,9 @@ public struct JobQueue: Sendable {
         _ statement: FixedStatement,
         _ values: [any Encodable & Sendable]
     ) async throws -> Bool {
-        let row = try await statement.bind(
+        try await statement.bind(
             [clock()] + values + [job.id, job.leaseToken, JobStatus.running.rawValue], on: (database ?? store.db).sql
-        ).first()
-        return row != nil
+        ).changes().count == 1
     }
 
     /// The statement that ends a lease and sets `columns` (then `also`): every job runs one, so its
@@ -204,8 +203,7 @@ public struct JobQueue: Sendable {
                 .where("id", .equal, values[columns.count + 1])
                 .where("lease_token", .equal, values[columns.count + 2])
                 .where("status", .equal, values[columns.count + 3])
-                .returning("id")
-                .query
+                .queryReturningOnPostgres("id")
         }
     }
 
@@ -250,7 +248,7 @@ extension JobQueue {
 
     // Most leads queue a job or two: their inserts are written once (`FixedStatement`, `FixedInsert`).
     private static let insertOne = FixedStatement(arity: insertColumns.names.count) { sql, values in
-        sql.insert(into: "jobs").columns(insertColumns).values(values).ignoringConflicts(with: ["idempotency_key"]).returning("id").query
+        sql.insert(into: "jobs").columns(insertColumns).values(values).ignoringConflicts(with: ["idempotency_key"]).queryReturningOnPostgres("id")
     }
     private static let insertMany = FixedInsert(columns: insertColumns.names.count) { sql, rows in
         rows.reduce(sql.insert(into: "jobs").columns(insertColumns)) { $0.values($1) }.ignoringConflicts(with: ["idempotency_key"]).query

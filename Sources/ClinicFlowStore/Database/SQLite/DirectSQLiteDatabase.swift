@@ -41,6 +41,14 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
         Self.deliver(try await throughLoop(sql, binds).get(), to: onRow)
     }
 
+    /// Runs an INSERT, UPDATE or DELETE and reports what it changed (`FixedQuery.changes`).
+    func changes(of query: any SQLExpression) async throws -> RowChanges {
+        let (sql, binds) = try statement(query)
+        var result = try connection.runNow(sql, binds, holding: holdsConnection)
+        if result == nil { result = try await throughLoop(sql, binds).get() }
+        return RowChanges(count: result?.changes ?? 0, lastInsertedRowID: result?.lastInsertedRowID)
+    }
+
     /// The statement run on the connection's loop: by this holder, or after whoever holds it now.
     private func throughLoop(_ sql: String, _ binds: [SQLiteData]) -> EventLoopFuture<SQLiteResultRows> {
         holdsConnection ? connection.run(sql, binds) : connection.exclusively { try $0.run(sql, binds) }

@@ -95,7 +95,10 @@ final class SQLiteHandle {
             let count = Int32(prepared.columns.names.count)
             rows.append((0..<count).map { value(of: statement, at: $0) })
         }
-        return SQLiteResultRows(columns: prepared.columns, rows: rows)
+        return SQLiteResultRows(
+            columns: prepared.columns, rows: rows,
+            changes: Int(sqlite_nio_sqlite3_changes64(db)), lastInsertedRowID: sqlite_nio_sqlite3_last_insert_rowid(db)
+        )
     }
 
     /// The statement prepared for `sql`, with its result's columns.
@@ -165,6 +168,10 @@ final class SQLiteHandle {
 struct SQLiteResultRows: Sendable {
     let columns: SQLiteColumnNames
     let rows: [[SQLiteData]]
+    /// For an INSERT, UPDATE or DELETE: the rows it changed (not counting a trigger's), and the
+    /// connection's last inserted rowid (SQLite's `changes()` and `last_insert_rowid()`).
+    var changes = 0
+    var lastInsertedRowID: Int64 = 0
 }
 
 /// Column name → position, shared by every row of a result.
