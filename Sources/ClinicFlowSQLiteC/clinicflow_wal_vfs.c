@@ -1,10 +1,10 @@
 // A VFS that wraps SQLite's own ("unix") and gathers the writes of each commit to the write-ahead
-// log into one system call.
+// log into a few large system calls.
 //
 // SQLite writes every WAL frame as two `pwrite`s, its 24-byte header and then the page, and a
 // commit of the pipeline writes 30 to 150 frames: on the writer's thread those calls were a tenth of
 // its time (docs/benchmarks.md, tenth session). Here a WAL file keeps consecutive writes in a buffer
-// and hands them to the real file in one write when the frame that ends a commit is complete, or
+// and hands them to the real file (in writes of up to 124 KiB) when the frame that ends a commit is complete, or
 // before anything else touches the file (a read, a sync, a truncate, a size query, a write
 // elsewhere, closing). So what another connection can see is unchanged: SQLite publishes a commit to
 // other connections only after its last frame is written, and by then the frames are in the file.

@@ -33,20 +33,22 @@ struct DirectSQLiteDatabase: Database, SQLDatabase {
         return throughLoop(sql, binds).map { Self.deliver($0, to: onRow) }
     }
 
-    /// Jobs run on the connection's loop (`Store.preferredExecutor`), so their statements usually
-    /// run here and now with no future in between; others go through the loop as futures.
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        let (sql, binds) = try statement(query)
-        if let result = try connection.runNow(sql, binds, holding: holdsConnection) { return Self.deliver(result, to: onRow) }
-        Self.deliver(try await throughLoop(sql, binds).get(), to: onRow)
+        Self.deliver(try await result(of: query), to: onRow)
     }
 
     /// Runs an INSERT, UPDATE or DELETE and reports what it changed (`FixedQuery.changes`).
     func changes(of query: any SQLExpression) async throws -> RowChanges {
+        let result = try await result(of: query)
+        return RowChanges(count: result.changes, lastInsertedRowID: result.lastInsertedRowID)
+    }
+
+    /// Jobs run on the connection's loop (`Store.preferredExecutor`), so their statements usually
+    /// run here and now with no future in between; others go through the loop as futures.
+    private func result(of query: any SQLExpression) async throws -> SQLiteResultRows {
         let (sql, binds) = try statement(query)
-        var result = try connection.runNow(sql, binds, holding: holdsConnection)
-        if result == nil { result = try await throughLoop(sql, binds).get() }
-        return RowChanges(count: result?.changes ?? 0, lastInsertedRowID: result?.lastInsertedRowID)
+        if let result = try connection.runNow(sql, binds, holding: holdsConnection) { return result }
+        return try await throughLoop(sql, binds).get()
     }
 
     /// The statement run on the connection's loop: by this holder, or after whoever holds it now.
