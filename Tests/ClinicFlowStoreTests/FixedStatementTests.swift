@@ -10,16 +10,21 @@ import Testing
         sql.insert(into: "fixed_things").columns("key", "note", "at").values(values).ignoringConflicts(with: ["key"]).returning("id").query
     }
 
+    /// The table both tests write: each runs on a database of its own.
+    private static func createThings(on sql: any SQLDatabase) async throws {
+        try await sql.create(table: "fixed_things")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("key", type: .text, .notNull, .unique)
+            .column("note", type: .text)
+            .column("at", type: .bigint, .notNull)
+            .run()
+    }
+
     @Test(arguments: TestDatabase.available)
     func itsTextIsTheBuildersAndItsValuesAreBoundInOrder(_ database: TestDatabase) async throws {
         try await withTestStore(database, migrate: false) { store, _ in
             let sql = store.sql()
-            try await sql.create(table: "fixed_things")
-                .column("id", type: .bigint, .primaryKey(autoIncrement: true))
-                .column("key", type: .text, .notNull, .unique)
-                .column("note", type: .text)
-                .column("at", type: .bigint, .notNull)
-                .run()
+            try await Self.createThings(on: sql)
 
             // The text SQLKit's builder writes for the same statement with those values.
             let built = sql.serialize(
@@ -44,10 +49,10 @@ import Testing
     }
 
     private static let insertReporting = FixedStatement(arity: 3) { sql, values in
-        sql.insert(into: "fixed_changes").columns("key", "note", "at").values(values).ignoringConflicts(with: ["key"]).queryReturningOnPostgres("id")
+        sql.insert(into: "fixed_things").columns("key", "note", "at").values(values).ignoringConflicts(with: ["key"]).queryReturningOnPostgres("id")
     }
     private static let updateReporting = FixedStatement(arity: 2) { sql, values in
-        sql.update("fixed_changes").set("note", to: values[0]).where("key", .equal, values[1]).queryReturningOnPostgres("id")
+        sql.update("fixed_things").set("note", to: values[0]).where("key", .equal, values[1]).queryReturningOnPostgres("id")
     }
 
     /// Inserts and updates whose only question is "did it write a row?" ask SQLite's connection, not a
@@ -56,12 +61,7 @@ import Testing
     func whatAStatementChangedIsReportedWithReturningOnlyOnPostgres(_ database: TestDatabase) async throws {
         try await withTestStore(database, migrate: false) { store, _ in
             let sql = store.sql()
-            try await sql.create(table: "fixed_changes")
-                .column("id", type: .bigint, .primaryKey(autoIncrement: true))
-                .column("key", type: .text, .notNull, .unique)
-                .column("note", type: .text)
-                .column("at", type: .bigint, .notNull)
-                .run()
+            try await Self.createThings(on: sql)
             let text = Self.insertReporting.text(for: sql)
             #expect(text.contains("RETURNING") == (database == .postgres), "\(text)")
 
@@ -72,13 +72,13 @@ import Testing
                 let conflict = try await Self.insertReporting.bind(["a", "ignored", 3], on: tsql).changes(rowIDColumn: "id")
                 #expect(first.count == 1 && second.count == 1)
                 #expect(conflict.count == 0, "a row the unique key turned away is no change")
-                let ids = try await tsql.select().column("id").from("fixed_changes").orderBy("key").all(decodingColumn: "id", as: Int64.self)
+                let ids = try await tsql.select().column("id").from("fixed_things").orderBy("key").all(decodingColumn: "id", as: Int64.self)
                 #expect([first.lastInsertedRowID, second.lastInsertedRowID] == ids.map(Optional.some), "each insert reports its row's id")
 
                 #expect(try await Self.updateReporting.bind(["changed", "b"], on: tsql).changes().count == 1)
                 #expect(try await Self.updateReporting.bind(["nobody", "zzz"], on: tsql).changes().count == 0)
             }
-            let notes = try await sql.select().column("note").from("fixed_changes").orderBy("key").all(decodingColumn: "note", as: String.self)
+            let notes = try await sql.select().column("note").from("fixed_things").orderBy("key").all(decodingColumn: "note", as: String.self)
             #expect(notes == ["one", "changed"])
         }
     }

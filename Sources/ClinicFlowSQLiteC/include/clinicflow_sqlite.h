@@ -52,8 +52,9 @@ int clinicflow_sqlite_bind_blob(sqlite3_stmt *statement, int index, const void *
 /// variadic, which Swift cannot make): statements are planned without looking at bound values.
 int clinicflow_sqlite_plan_without_bound_values(sqlite3 *db);
 
-/// The name of a VFS that wraps SQLite's own and writes each commit's WAL frames in one system call
-/// (clinicflow_wal_vfs.c), registered on first use; NULL if it could not be (SQLite's own is used then).
+/// The name of a VFS that wraps SQLite's own and writes each commit's WAL frames in a few large
+/// writes (clinicflow_wal_vfs.c), registered on first use; NULL if it could not be (SQLite's own is
+/// used then).
 const char *clinicflow_sqlite_wal_vfs(void);
 /// The WAL writes SQLite asked that VFS for on the calling thread, and the writes it made (for tests).
 void clinicflow_sqlite_wal_vfs_thread_counts(int64_t *received, int64_t *issued);
