@@ -8,9 +8,8 @@ import Testing
 @Suite struct SQLiteCheckpointTests {
     @Test func theBackgroundCheckpointerCopiesTheLogAndTheWriterDoesNot() async throws {
         try await withTestStore(.sqlite) { store, _ in
-            let threshold = try await store.sql().raw("PRAGMA wal_autocheckpoint").first(decodingColumn: "wal_autocheckpoint", as: Int.self)
-            #expect(threshold == SQLiteCheckpointer.writerFallbackPages, "the writer only checkpoints as a fallback")
             let checkpointer = try #require(store.checkpointer.withLock { $0 })
+            let restart = try #require(checkpointer.restart)
 
             try await store.sql().raw("CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT NOT NULL)").run()
             for batch in 0..<20 {
@@ -26,7 +25,51 @@ import Testing
                 if !caughtUp { try await Task.sleep(for: .milliseconds(20)) }
             }
             #expect(caughtUp, "\(checkpointer.stats.withLock { $0 })")
+            // A log far below the restart size: the writer was neither asked nor past its fallback.
+            #expect(restart.writerCheckpoints == 0)
+            #expect(checkpointer.stats.withLock { $0.restartsRequested } == 0)
         }
+    }
+
+    /// Past the restart size the writer is asked, after a round that copied nearly all of the log,
+    /// to checkpoint after its next commit, and the log file is written from its start again.
+    @Test func pastTheRestartSizeTheWriterIsAskedToStartTheLogOver() async throws {
+        let location = try await TestDatabase.sqlite.makeLocation()
+        let store = try await Store.open(.init(location: location.location, sqliteWALRestartFrames: 64), logger: .quiet)
+        do {
+            try await Self.writeUntilTheWriterHasRestartedTenTimes(store, location: location)
+        } catch {
+            await store.shutdown()
+            await location.cleanup()
+            throw error
+        }
+        await store.shutdown()
+        await location.cleanup()
+    }
+
+    private static func writeUntilTheWriterHasRestartedTenTimes(_ store: Store, location: TestLocation) async throws {
+        let checkpointer = try #require(store.checkpointer.withLock { $0 })
+        let restart = try #require(checkpointer.restart)
+        try await store.sql().raw("CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT NOT NULL)").run()
+        // About 8 frames a commit, committed back to back.
+        var id = 0
+        let deadline = ContinuousClock.now + .seconds(20)
+        while restart.writerCheckpoints < 10, ContinuousClock.now < deadline {
+            let first = id
+            try await store.db.withTransaction { transaction in
+                for row in first..<(first + 30) {
+                    try await transaction.sql.raw("INSERT INTO filler (id, text) VALUES (\(bind: row), \(bind: String(repeating: "x", count: 1_000)))").run()
+                }
+            }
+            id += 30
+        }
+        let stats = checkpointer.stats.withLock { $0 }
+        #expect(restart.writerCheckpoints >= 10, "\(stats)")
+        #expect(stats.restartsRequested >= restart.writerCheckpoints)
+        // Four rows a page: the log file holds far fewer frames than were committed.
+        guard case .sqlite(let path) = location.location else { return }
+        let logBytes = try #require(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
+        #expect(logBytes < id / 4 * 4_096 / 2, "\(logBytes) bytes of log for \(id) rows")
     }
 }
 

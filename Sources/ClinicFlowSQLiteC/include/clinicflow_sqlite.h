@@ -59,6 +59,22 @@ const char *clinicflow_sqlite_wal_vfs(void);
 /// The WAL writes SQLite asked that VFS for on the calling thread, and the writes it made (for tests).
 void clinicflow_sqlite_wal_vfs_thread_counts(int64_t *received, int64_t *issued);
 
+/// Checkpoints by the writing connection itself, after a commit (clinicflow_wal_restart.c): when the
+/// background checkpointer asks, so the log starts over at little cost, and past `fallback_frames`
+/// frames in the log, as SQLite's automatic checkpoint would (whose hook this replaces).
+typedef struct clinicflow_wal_restart clinicflow_wal_restart;
+clinicflow_wal_restart *clinicflow_wal_restart_create(int fallback_frames);
+/// Only after every connection it was installed on is closed.
+void clinicflow_wal_restart_free(clinicflow_wal_restart *restart);
+void clinicflow_wal_restart_install(sqlite3 *db, clinicflow_wal_restart *restart);
+/// Asks for a checkpoint after the connection's next commit (from any thread).
+void clinicflow_wal_restart_request(clinicflow_wal_restart *restart);
+/// Takes back a request not yet served; returns whether there was one.
+int clinicflow_wal_restart_withdraw(clinicflow_wal_restart *restart);
+int clinicflow_wal_restart_is_requested(clinicflow_wal_restart *restart);
+/// The checkpoints the writing connection has made, asked for or past the fallback.
+int64_t clinicflow_wal_restart_checkpoints(clinicflow_wal_restart *restart);
+
 /// Where the SQL identifier being written began (UTF-8 offset in the statement's text), kept per
 /// thread for DirectSQLiteDialect's quote, which SQLKit calls before and after the name: -1
 /// between identifiers. Stores `start` and returns the value it replaces.

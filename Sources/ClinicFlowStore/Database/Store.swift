@@ -51,7 +51,10 @@ public final class Store: Sendable {
         case .sqlite(let path):
             try createParentDirectory(of: path)
             let loop = DirectSQLiteConnection.loops.next()
-            let connection = try await DirectSQLiteConnection.open(path: path, busyTimeout: configuration.sqliteBusyTimeout, waitLimit: wait, on: loop).get()
+            let walRestart = WALRestart(fallbackFrames: SQLiteCheckpointer.writerFallbackPages)
+            let connection = try await DirectSQLiteConnection.open(
+                path: path, busyTimeout: configuration.sqliteBusyTimeout, walRestart: walRestart, waitLimit: wait, on: loop
+            ).get()
             let databases = Databases(threadPool: .singleton, on: loop)
             databases.use(DirectSQLiteConfiguration(connection: connection), as: .sqlite)
             let store = Store(kind: .sqlite, databases: databases, eventLoopGroup: loop, logger: logger, migrationLock: .file(path + ".migrate-lock"))
@@ -59,6 +62,7 @@ public final class Store: Sendable {
                 try await store.applySQLitePragmas(busyTimeout: configuration.sqliteBusyTimeout)
                 let checkpointer = try await SQLiteCheckpointer.start(
                     path: path, every: .milliseconds(Int64(configuration.sqliteCheckpointInterval * 1000)),
+                    restart: walRestart, restartFrames: configuration.sqliteWALRestartFrames,
                     busyTimeout: configuration.sqliteBusyTimeout, logger: logger
                 )
                 store.checkpointer.withLock { $0 = checkpointer }
@@ -162,8 +166,8 @@ public final class Store: Sendable {
         // Savepoints' journals (a batch of deliveries takes a savepoint each) stay in memory; SQLite
         // spills them to a temporary file past 64 KiB otherwise, writes that are thrown away.
         try await sql.raw("PRAGMA temp_store = MEMORY").run()
-        // Checkpoints belong to SQLiteCheckpointer; this only stops the log growing if it falls behind.
-        _ = try await sql.raw("PRAGMA wal_autocheckpoint = \(unsafeRaw: String(SQLiteCheckpointer.writerFallbackPages))").all()
+        // No `wal_autocheckpoint`: checkpoints belong to SQLiteCheckpointer, and the pragma would
+        // replace the writer's hook (`WALRestart`), which also keeps a fallback size.
     }
 
     private static func createParentDirectory(of path: String) throws {

@@ -28,19 +28,24 @@ public struct StoreConfiguration: Sendable, Equatable {
     public var sqliteBusyTimeout: TimeInterval
     /// How often SQLite's write-ahead log is checkpointed in the background (see `SQLiteCheckpointer`).
     public var sqliteCheckpointInterval: TimeInterval
+    /// Frames in the write-ahead log (4 KiB each) past which the log is started over (see
+    /// `SQLiteCheckpointer`): the log file stays about this large.
+    public var sqliteWALRestartFrames: Int
 
     public init(
         location: DatabaseLocation,
         postgresConnectionsPerLoop: Int = 8,
         connectionWait: TimeInterval = 30,
         sqliteBusyTimeout: TimeInterval = 10,
-        sqliteCheckpointInterval: TimeInterval = 0.05
+        sqliteCheckpointInterval: TimeInterval = 0.05,
+        sqliteWALRestartFrames: Int = 8_192
     ) {
         self.location = location
         self.postgresConnectionsPerLoop = max(1, postgresConnectionsPerLoop)
         self.connectionWait = connectionWait
         self.sqliteBusyTimeout = sqliteBusyTimeout
         self.sqliteCheckpointInterval = max(0.01, sqliteCheckpointInterval)
+        self.sqliteWALRestartFrames = min(max(16, sqliteWALRestartFrames), SQLiteCheckpointer.writerFallbackPages)
     }
 }
 

@@ -41,9 +41,10 @@ final class DirectSQLiteConnection: @unchecked Sendable {
         self.waitLimit = waitLimit
     }
 
-    static func open(path: String, busyTimeout: TimeInterval, waitLimit: TimeAmount, on loop: any EventLoop) -> EventLoopFuture<DirectSQLiteConnection> {
+    static func open(path: String, busyTimeout: TimeInterval, walRestart: WALRestart, waitLimit: TimeAmount, on loop: any EventLoop) -> EventLoopFuture<DirectSQLiteConnection> {
         loop.submit {
-            DirectSQLiteConnection(loop: loop, handle: try SQLiteHandle(path: path, busyTimeout: busyTimeout), waitLimit: waitLimit)
+            let handle = try SQLiteHandle(path: path, busyTimeout: busyTimeout, walRestart: walRestart)
+            return DirectSQLiteConnection(loop: loop, handle: handle, waitLimit: waitLimit)
         }
     }
 

@@ -12,6 +12,8 @@ import SQLiteNIO
 final class SQLiteHandle {
     private var db: OpaquePointer?
     private var statements: [String: Prepared] = [:]
+    /// Kept while `db` is open: its hook points at it.
+    private let walRestart: WALRestart?
 
     /// A prepared statement and its result's column names, read once: naming the columns anew
     /// (a string per column and a table of positions) was 2 % of SQLite's thread at saturation.
@@ -25,7 +27,9 @@ final class SQLiteHandle {
     /// Statements built with a variable number of values (batches) would grow the cache without end.
     static let cachedStatementLimit = 256
 
-    init(path: String, busyTimeout: TimeInterval) throws {
+    /// `walRestart` takes over the writer's checkpoints (SQLite's automatic one is off then).
+    init(path: String, busyTimeout: TimeInterval, walRestart: WALRestart? = nil) throws {
+        self.walRestart = walRestart
         var db: OpaquePointer?
         let flags = SQLiteOpenFlag.readWrite | SQLiteOpenFlag.create | SQLiteOpenFlag.fullMutex | SQLiteOpenFlag.uri
         let status = sqlite_nio_sqlite3_open_v2(path, &db, flags, clinicflow_sqlite_wal_vfs())
@@ -46,6 +50,7 @@ final class SQLiteHandle {
             sqlite_nio_sqlite3_close_v2(db)
             throw SQLiteFailure(code: planned, message: "cannot configure the connection")
         }
+        walRestart?.install(on: db)
     }
 
     deinit { close() }
