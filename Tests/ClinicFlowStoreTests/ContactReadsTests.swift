@@ -31,16 +31,21 @@ import Testing
         }
     }
 
-    /// Every inbound message runs this read. Filtering on the value alone let SQLite use only the
-    /// clinic's part of the index, so each message walked all the clinic's identities.
-    @Test func theMatchSeeksOnClinicKindAndValue() async throws {
+    /// Every inbound message runs this read: one seek in the (clinic, kind, value) index per
+    /// identity. Filtering on the value alone let SQLite use only the clinic's part of the index, so
+    /// each message walked all the clinic's identities.
+    @Test func theMatchSeeksOnClinicKindAndValueForEachIdentity() async throws {
         try await withTestStore(.sqlite) { store, _ in
             let sql = store.sql()
-            let query = ContactRepository.matchesQuery(
-                [.init(kind: .phone, value: "+5511987654321"), .init(kind: .whatsapp, value: "5511987654321")], clinicID: UUID(), on: sql
-            ).query
-            let plan = try await sql.raw("EXPLAIN QUERY PLAN \(query)").all().map { try $0.decode(column: "detail", as: String.self) }
-            #expect(plan.contains { $0.contains("(clinic_id=? AND kind=? AND value=?)") }, "\(plan)")
+            for count in [1, 2, 5] {
+                let identities = (0..<count).map { ContactIdentity(kind: $0 % 2 == 0 ? .phone : .whatsapp, value: "551198765432\($0)") }
+                var serializer = SQLSerializer(database: sql)
+                ContactRepository.matchesQuery(identities, clinicID: UUID(), on: sql).query.serialize(to: &serializer)
+                #expect(serializer.binds.count == 3 * count)
+                let plan = try await sql.raw("EXPLAIN QUERY PLAN \(unsafeRaw: serializer.sql)").all().map { try $0.decode(column: "detail", as: String.self) }
+                let seeks = plan.filter { $0.contains("USING INDEX sqlite_autoindex_contact_identities_2 (clinic_id=? AND kind=? AND value=?)") }
+                #expect(seeks.count == count, "\(plan)")
+            }
         }
     }
 
