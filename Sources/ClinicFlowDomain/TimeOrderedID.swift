@@ -6,7 +6,7 @@ extension UUID {
     /// Rows keyed by these land at the end of their B-tree indexes instead of at random pages, so a
     /// burst of inserts dirties a handful of pages rather than one page per row per index.
     public static func timeOrdered(at date: Date = Date()) -> UUID {
-        var generator = SystemRandomNumberGenerator()
+        var generator = PooledRandom()
         return timeOrdered(at: date, using: &generator)
     }
 

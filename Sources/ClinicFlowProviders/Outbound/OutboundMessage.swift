@@ -73,6 +73,6 @@ public enum MessageSenders {
 /// A channel in sandbox mode: every message counts as sent, nothing leaves the machine.
 struct SandboxSender: MessageSender {
     func send(_ message: OutboundMessage, with configuration: SenderConfiguration) async -> SendOutcome {
-        .sent(providerMessageID: "sandbox:\(UUID().text(lowercase: true))")
+        .sent(providerMessageID: "sandbox:\(UUID.random().text(lowercase: true))")
     }
 }

@@ -1,3 +1,4 @@
+import ClinicFlowDomain
 import FluentKit
 import Foundation
 import SQLKit
@@ -20,7 +21,7 @@ extension JobQueue {
         guard limit > 0 else { return [] }
         let sql = store.db.sql
         let now = clock()
-        let token = UUID()
+        let token = UUID.random()
         var query: SQLQueryString = """
             UPDATE jobs SET status = \(bind: JobStatus.running.rawValue), attempts = attempts + 1,
                 lease_token = \(bind: token), leased_by = \(bind: workerID),

@@ -14,7 +14,7 @@ struct CorrelationIDMiddleware: Middleware {
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let id = Self.acceptable(request.headers.first(name: Self.header))
             ?? Self.acceptable(request.headers.first(name: "X-Request-ID"))
-            ?? UUID().text(lowercase: true)
+            ?? UUID.random().text(lowercase: true)
         request.correlationID = id
         request.logger[metadataKey: "correlation_id"] = .string(id)
         return next.respond(to: request).map { response in
