@@ -22,6 +22,7 @@ struct clinicflow_wal_restart {
     atomic_int requested;
     int fallback_frames;
     atomic_llong checkpoints;
+    atomic_llong commits;
 };
 
 clinicflow_wal_restart *clinicflow_wal_restart_create(int fallback_frames) {
@@ -36,6 +37,7 @@ void clinicflow_wal_restart_free(clinicflow_wal_restart *restart) { free(restart
 // automatic checkpoint is such a hook, which this one replaces).
 static int clinicflow_wal_committed(void *argument, sqlite3 *db, const char *name, int frames) {
     clinicflow_wal_restart *restart = argument;
+    atomic_fetch_add(&restart->commits, 1);
     int asked = atomic_exchange(&restart->requested, 0);
     if (asked || frames >= restart->fallback_frames) {
         // PASSIVE waits for nobody: if another connection is checkpointing, the next ask comes later.
@@ -57,3 +59,5 @@ int clinicflow_wal_restart_withdraw(clinicflow_wal_restart *restart) { return at
 int clinicflow_wal_restart_is_requested(clinicflow_wal_restart *restart) { return atomic_load(&restart->requested); }
 
 int64_t clinicflow_wal_restart_checkpoints(clinicflow_wal_restart *restart) { return atomic_load(&restart->checkpoints); }
+
+int64_t clinicflow_wal_restart_commits(clinicflow_wal_restart *restart) { return atomic_load(&restart->commits); }

@@ -88,27 +88,26 @@ extension SQLiteCheckpointTests {
 
             let before = checkpointer.stats.withLock { $0 }
             try await store.sql().raw("INSERT INTO notes (text) VALUES ('written after a quiet spell')").run()
+            let written = ContinuousClock.now
             var caughtUp = false
             let deadline = ContinuousClock.now + .seconds(10)
             while !caughtUp, ContinuousClock.now < deadline {
                 let stats = checkpointer.stats.withLock { $0 }
                 caughtUp = stats.runs > before.runs && stats.framesInLog != before.framesInLog && stats.framesCheckpointed == stats.framesInLog
-                if !caughtUp { try await Task.sleep(for: .milliseconds(20)) }
+                if !caughtUp { try await Task.sleep(for: .milliseconds(5)) }
             }
             #expect(caughtUp, "\(checkpointer.stats.withLock { $0 })")
+            // The commit is its cue: copied within an interval or so (50 ms), not at the next idle look.
+            let took = ContinuousClock.now - written
+            #expect(took < SQLiteCheckpointer.idleInterval / 2, "copied \(took) after the write")
         }
     }
 
-    @Test func theWaitDoublesOnlyWhileTheLogStaysTheSame() {
-        let base = Duration.milliseconds(50)
-        let copied = SQLiteCheckpointer.Stats(runs: 3, framesInLog: 12, framesCheckpointed: 12)
-        let same = SQLiteCheckpointer.Stats(runs: 4, framesInLog: 12, framesCheckpointed: 12)
-        #expect(SQLiteCheckpointer.nextWait(after: base, base: base, before: copied, now: same) == .milliseconds(100))
-        #expect(SQLiteCheckpointer.nextWait(after: .milliseconds(800), base: base, before: copied, now: same) == SQLiteCheckpointer.idleInterval)
-        // New frames, or frames left uncopied (a reader held them back), bring it back at once.
-        let grown = SQLiteCheckpointer.Stats(runs: 4, framesInLog: 20, framesCheckpointed: 20)
-        let behind = SQLiteCheckpointer.Stats(runs: 4, framesInLog: 12, framesCheckpointed: 8)
-        #expect(SQLiteCheckpointer.nextWait(after: .seconds(1), base: base, before: copied, now: grown) == base)
-        #expect(SQLiteCheckpointer.nextWait(after: .seconds(1), base: base, before: copied, now: behind) == base)
+    @Test func itLooksOnNewCommitsOnFramesLeftBehindAndOtherwiseOncePerIdleInterval() {
+        let soon = Duration.milliseconds(50)
+        #expect(SQLiteCheckpointer.shouldLook(newCommits: true, leftFramesBehind: false, sinceLastLook: soon))
+        #expect(SQLiteCheckpointer.shouldLook(newCommits: false, leftFramesBehind: true, sinceLastLook: soon))
+        #expect(!SQLiteCheckpointer.shouldLook(newCommits: false, leftFramesBehind: false, sinceLastLook: soon))
+        #expect(SQLiteCheckpointer.shouldLook(newCommits: false, leftFramesBehind: false, sinceLastLook: SQLiteCheckpointer.idleInterval))
     }
 }

@@ -47,6 +47,8 @@ import Testing
         try Self.writeATransaction(handle, 3)
         #expect(try Self.logBytes(files) == afterSecond)
         #expect(try WALWriteBufferingTests.rowCount(handle) == 360)
+        // The table's creation and three transactions: the checkpointer's cue to look.
+        #expect(restart.writerCommits == 4)
     }
 
     @Test func notAskedTheLogGrowsUntilTheFallbackSize() throws {

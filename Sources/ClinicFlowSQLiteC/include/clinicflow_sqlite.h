@@ -74,6 +74,8 @@ int clinicflow_wal_restart_withdraw(clinicflow_wal_restart *restart);
 int clinicflow_wal_restart_is_requested(clinicflow_wal_restart *restart);
 /// The checkpoints the writing connection has made, asked for or past the fallback.
 int64_t clinicflow_wal_restart_checkpoints(clinicflow_wal_restart *restart);
+/// The commits the connection has made (each written to the WAL): the checkpointer's cue to look.
+int64_t clinicflow_wal_restart_commits(clinicflow_wal_restart *restart);
 
 /// Where the SQL identifier being written began (UTF-8 offset in the statement's text), kept per
 /// thread for DirectSQLiteDialect's quote, which SQLKit calls before and after the name: -1

@@ -1,7 +1,8 @@
 import ClinicFlowSQLiteC
 
 /// The background checkpointer's line to the writing connection: it asks, the writer checkpoints
-/// after its next commit (clinicflow_wal_restart.c says why). Lives as long as the connection it is
+/// after its next commit (clinicflow_wal_restart.c says why); and the writer's count of commits,
+/// which tells the checkpointer when there is something to copy. Lives as long as the connection it is
 /// installed on, which holds it.
 final class WALRestart: @unchecked Sendable {
     // @unchecked: the C side is atomics only.
@@ -22,6 +23,9 @@ final class WALRestart: @unchecked Sendable {
     @discardableResult func withdraw() -> Bool { clinicflow_wal_restart_withdraw(state) != 0 }
 
     var isRequested: Bool { clinicflow_wal_restart_is_requested(state) != 0 }
+
+    /// Commits the writer has made, each to the log.
+    var writerCommits: Int { Int(clinicflow_wal_restart_commits(state)) }
 
     /// Checkpoints the writer has made, asked for or past its fallback size.
     var writerCheckpoints: Int { Int(clinicflow_wal_restart_checkpoints(state)) }
