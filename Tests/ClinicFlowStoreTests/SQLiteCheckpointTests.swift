@@ -36,27 +36,20 @@ import Testing
     /// transaction here is past the (smallest) restart size on its own, so whatever the machine's
     /// speed the checkpointer finds a log to restart.
     @Test func pastTheRestartSizeTheWriterIsAskedToStartTheLogOver() async throws {
-        let location = try await TestDatabase.sqlite.makeLocation()
-        let store = try await Store.open(.init(location: location.location, sqliteWALRestartFrames: 16), logger: .quiet)
-        do {
+        try await withTestStore(.sqlite, migrate: false, configure: { $0.sqliteWALRestartFrames = 16 }) { store, location in
             try await Self.writeUntilTheWriterHasServedThreeRequests(store, location: location)
-        } catch {
-            await store.shutdown()
-            await location.cleanup()
-            throw error
         }
-        await store.shutdown()
-        await location.cleanup()
     }
 
     private static func writeUntilTheWriterHasServedThreeRequests(_ store: Store, location: TestLocation) async throws {
         let checkpointer = try #require(store.checkpointer.withLock { $0 })
         let restart = try #require(checkpointer.restart)
         try await store.sql().raw("CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT NOT NULL)").run()
-        // About 30 frames a commit (four rows a page), committed back to back.
+        // About 30 frames a commit (four rows a page), committed back to back: at least 200 commits
+        // (about 24 MB of log written), so that a log that kept growing would show in the file's size.
         var id = 0
         let deadline = ContinuousClock.now + .seconds(60)
-        while restart.writerCheckpoints < 3, ContinuousClock.now < deadline {
+        while restart.writerCheckpoints < 3 || id < 200 * 120, ContinuousClock.now < deadline {
             let first = id
             try await store.db.withTransaction { transaction in
                 for row in first..<(first + 120) {

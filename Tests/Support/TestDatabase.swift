@@ -54,8 +54,11 @@ public struct TestLocation: Sendable {
     public let location: DatabaseLocation
     public let cleanup: @Sendable () async -> Void
 
-    public func openStore(migrate: Bool = true) async throws -> Store {
-        let store = try await Store.open(.init(location: location, postgresConnectionsPerLoop: 4), logger: .quiet)
+    /// `configure` changes the store's settings from the tests' defaults.
+    public func openStore(migrate: Bool = true, configure: (inout StoreConfiguration) -> Void = { _ in }) async throws -> Store {
+        var configuration = StoreConfiguration(location: location, postgresConnectionsPerLoop: 4)
+        configure(&configuration)
+        let store = try await Store.open(configuration, logger: .quiet)
         if migrate { try await store.migrate() }
         return store
     }
@@ -69,12 +72,13 @@ public enum TestSupportError: Error {
 public func withTestStore<T>(
     _ kind: TestDatabase,
     migrate: Bool = true,
+    configure: (inout StoreConfiguration) -> Void = { _ in },
     _ body: (Store, TestLocation) async throws -> T
 ) async throws -> T {
     let location = try await kind.makeLocation()
     let store: Store
     do {
-        store = try await location.openStore(migrate: migrate)
+        store = try await location.openStore(migrate: migrate, configure: configure)
     } catch {
         await location.cleanup()
         throw error

@@ -19,8 +19,8 @@ final class WALRestart: @unchecked Sendable {
 
     func request() { clinicflow_wal_restart_request(state) }
 
-    /// Takes back a request the writer has not served; whether there was one.
-    @discardableResult func withdraw() -> Bool { clinicflow_wal_restart_withdraw(state) != 0 }
+    /// Takes back a request the writer has not served.
+    func withdraw() { _ = clinicflow_wal_restart_withdraw(state) }
 
     var isRequested: Bool { clinicflow_wal_restart_is_requested(state) != 0 }
 
