@@ -40,7 +40,7 @@ final class SQLiteCheckpointer: Sendable {
 
     private let connection: SQLiteConnection
     /// The writer's side of restarts (read by tests).
-    let restart: WALRestart?
+    let restart: WALRestart
     private let restartFrames: Int
     private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
     /// Completed checkpoints and the WAL frames the last one left behind (read by tests).
@@ -54,14 +54,14 @@ final class SQLiteCheckpointer: Sendable {
         var restartsRequested = 0
     }
 
-    private init(connection: SQLiteConnection, restart: WALRestart?, restartFrames: Int) {
+    private init(connection: SQLiteConnection, restart: WALRestart, restartFrames: Int) {
         self.connection = connection
         self.restart = restart
         self.restartFrames = restartFrames
     }
 
     static func start(
-        path: String, every interval: Duration, restart: WALRestart?, restartFrames: Int,
+        path: String, every interval: Duration, restart: WALRestart, restartFrames: Int,
         busyTimeout: TimeInterval, logger: Logger
     ) async throws -> SQLiteCheckpointer {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
@@ -74,22 +74,22 @@ final class SQLiteCheckpointer: Sendable {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: interval)
                     if Task.isCancelled { break }
-                    if let restart, restart.isRequested {
+                    if restart.isRequested {
                         // The writer has not committed since it was asked; an idle one has no log to restart.
                         unserved += 1
                         if unserved < requestPatience { continue }
                         restart.withdraw()
                     }
                     unserved = 0
-                    let commits = restart?.writerCommits
+                    let commits = restart.writerCommits
                     let now = ContinuousClock.now
                     let last = checkpointer.stats.withLock { $0 }
                     guard Self.shouldLook(
-                        newCommits: commits.map { $0 != lastLook.commits } ?? true,
+                        newCommits: commits != lastLook.commits,
                         leftFramesBehind: last.framesCheckpointed < last.framesInLog,
                         sinceLastLook: now - lastLook.at
                     ) else { continue }
-                    lastLook = (commits ?? -1, now)
+                    lastLook = (commits, now)
                     await checkpointer.checkpoint(logger: logger)
                     await checkpointer.askForRestartIfDue(logger: logger)
                 }
@@ -101,24 +101,21 @@ final class SQLiteCheckpointer: Sendable {
     /// After a round: with the log past `restartFrames`, rounds back to back until one copied all it
     /// saw and little of it, then the writer is asked to checkpoint the rest.
     private func askForRestartIfDue(logger: Logger) async {
-        guard let restart else { return }
-        var previous = stats.withLock { $0 }
+        var last = stats.withLock { $0 }
         var copied = Int.max
-        for round in 0...Self.restartRounds {
-            guard previous.framesInLog >= restartFrames else { return }
-            if previous.framesCheckpointed == previous.framesInLog, copied <= Self.restartLag || round == Self.restartRounds {
-                stats.withLock { $0.restartsRequested += 1 }
-                restart.request()
-                return
-            }
-            if round == Self.restartRounds { return }
+        for _ in 0..<Self.restartRounds {
+            guard last.framesInLog >= restartFrames else { return }
+            if last.framesCheckpointed == last.framesInLog, copied <= Self.restartLag { break }
             await checkpoint(logger: logger)
             let now = stats.withLock { $0 }
             // A smaller log is a new one: the writer started over on its own.
-            guard now.framesInLog >= previous.framesInLog else { return }
-            copied = now.framesCheckpointed - previous.framesCheckpointed
-            previous = now
+            guard now.framesInLog >= last.framesInLog else { return }
+            copied = now.framesCheckpointed - last.framesCheckpointed
+            last = now
         }
+        guard last.framesInLog >= restartFrames, last.framesCheckpointed == last.framesInLog else { return }
+        stats.withLock { $0.restartsRequested += 1 }
+        restart.request()
     }
 
     /// Whether an interval's tick runs a checkpoint: when the writer committed since the last one,
